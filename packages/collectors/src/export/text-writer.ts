@@ -1,0 +1,99 @@
+/**
+ * A buffered text writer over a file write stream that honours backpressure: it hands the stream
+ * 64 KiB at a time and waits for `drain` whenever the stream says its buffer is full, so a large
+ * export never piles up in memory.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { once } from 'node:events';
+import { CollectorError, CollectorErrorCode, describeError } from '../errors';
+
+const FLUSH_AT = 64 * 1024;
+
+/** Writes text to a file through a stream with backpressure. */
+export class TextFileWriter {
+  private readonly stream: fs.WriteStream;
+  private pending: string[] = [];
+  private pendingLength = 0;
+  private failure: Error | undefined;
+  private bytes = 0;
+
+  private constructor(
+    readonly filePath: string,
+    private readonly op: string,
+  ) {
+    this.stream = fs.createWriteStream(filePath, { flags: 'w' });
+    this.stream.on('error', (err) => {
+      this.failure ??= err;
+    });
+  }
+
+  /** Opens `filePath` for writing (creating its directory). */
+  static async open(filePath: string, op: string): Promise<TextFileWriter> {
+    try {
+      await fs.promises.mkdir(path.dirname(filePath), { recursive: true });
+    } catch (err) {
+      throw new CollectorError(CollectorErrorCode.ExportFailed, op, `cannot create ${path.dirname(filePath)}: ${describeError(err)}`);
+    }
+    const w = new TextFileWriter(filePath, op);
+    await once(w.stream, 'open').catch((err: unknown) => {
+      throw new CollectorError(CollectorErrorCode.ExportFailed, op, `cannot open ${filePath}: ${describeError(err)}`);
+    });
+    return w;
+  }
+
+  /** Characters written so far (approximately bytes for ASCII output). */
+  get written(): number {
+    return this.bytes + this.pendingLength;
+  }
+
+  /**
+   * Appends text. Returns a promise only when the buffer was handed to the stream and the stream
+   * asked to wait; callers `await` the result (awaiting `undefined` costs nothing).
+   */
+  write(text: string): Promise<void> | undefined {
+    this.pending.push(text);
+    this.pendingLength += text.length;
+    if (this.pendingLength < FLUSH_AT) return undefined;
+    return this.flush();
+  }
+
+  private flush(): Promise<void> | undefined {
+    this.check();
+    if (this.pendingLength === 0) return undefined;
+    const chunk = this.pending.join('');
+    this.pending = [];
+    this.bytes += this.pendingLength;
+    this.pendingLength = 0;
+    if (this.stream.write(chunk)) return undefined;
+    return this.waitDrain();
+  }
+
+  private async waitDrain(): Promise<void> {
+    await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+    this.check();
+  }
+
+  /** Flushes and closes the file. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.check();
+    await new Promise<void>((resolve, reject) => {
+      this.stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
+    }).catch((err: unknown) => {
+      throw new CollectorError(CollectorErrorCode.ExportFailed, this.op, `cannot write ${this.filePath}: ${describeError(err)}`);
+    });
+    this.check();
+  }
+
+  /** Abandons the file (after an error elsewhere); never throws. */
+  destroy(): void {
+    this.stream.destroy();
+  }
+
+  private check(): void {
+    if (this.failure !== undefined) {
+      throw new CollectorError(CollectorErrorCode.ExportFailed, this.op, `cannot write ${this.filePath}: ${this.failure.message}`);
+    }
+  }
+}

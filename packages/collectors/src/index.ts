@@ -1,0 +1,6 @@
+/**
+ * `@npurun/collectors`: the collector framework and the four shared collectors.
+ *
+ * @packageDocumentation
+ */
+export * from './collector';

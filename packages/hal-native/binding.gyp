@@ -1,0 +1,37 @@
+{
+  "variables": {
+    "sanitize%": 0
+  },
+  "targets": [
+    {
+      "target_name": "npurun_hal",
+      "sources": [
+        "native/core/hal_error.cc",
+        "native/core/backend.cc",
+        "native/sim/address_space.cc",
+        "native/sim/elf_image.cc",
+        "native/sim/sim_stream.cc",
+        "native/sim/sim_backend.cc",
+        "native/cann/cann_backend.cc",
+        "native/binding/args.cc",
+        "native/binding/addon.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native",
+        "include"
+      ],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror"],
+      "libraries": ["-ldl", "-lpthread"],
+      "conditions": [
+        ["sanitize==1", {
+          "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"],
+          "ldflags": ["-fsanitize=address,undefined"]
+        }]
+      ]
+    }
+  ]
+}

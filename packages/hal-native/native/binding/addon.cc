@@ -1,0 +1,389 @@
+// The N-API binding: validates arguments (binding/args), calls the Backend, and turns every
+// HalException into the JS HalError class (registered by src/native.ts at load). It holds no
+// policy: what users see is typed TypeScript in src/.
+#include <napi.h>
+
+#include <map>
+#include <memory>
+
+#include "binding/args.h"
+#include "core/backend.h"
+
+namespace npurun::binding {
+
+namespace {
+
+struct AddonData {
+  Napi::FunctionReference halErrorClass;
+  Napi::FunctionReference deviceClass;
+};
+
+Napi::Error toJsError(Napi::Env env, const HalException& e) {
+  auto* data = env.GetInstanceData<AddonData>();
+  Napi::Object details = Napi::Object::New(env);
+  details.Set("code", errorCodeName(e.code()));
+  details.Set("op", e.op());
+  if (e.backendCode()) details.Set("backendCode", Napi::Number::New(env, static_cast<double>(*e.backendCode())));
+  if (data == nullptr || data->halErrorClass.IsEmpty()) {
+    Napi::Error err = Napi::Error::New(env, e.what());
+    err.Set("code", errorCodeName(e.code()));
+    return err;
+  }
+  Napi::Value obj = data->halErrorClass.New({Napi::String::New(env, e.what()), details});
+  return Napi::Error(env, obj);
+}
+
+// Runs f and converts any C++ failure into a thrown JS HalError; nothing C++ escapes N-API.
+template <typename F>
+Napi::Value guarded(Napi::Env env, const char* op, F&& f) {
+  try {
+    return f();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const HalException& e) {
+    throw toJsError(env, e);
+  } catch (const std::bad_alloc&) {
+    throw toJsError(env, HalException(ErrorCode::Internal, op, std::string(op) + ": host out of memory"));
+  } catch (const std::exception& e) {
+    throw toJsError(env, HalException(ErrorCode::Internal, op, std::string(op) + ": " + e.what()));
+  }
+}
+
+class SynchronizeWorker : public Napi::AsyncWorker {
+ public:
+  SynchronizeWorker(Napi::Env env, std::shared_ptr<Backend> backend, StreamId stream, uint32_t timeoutMs)
+      : Napi::AsyncWorker(env, "npurun.synchronize"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        backend_(std::move(backend)),
+        stream_(stream),
+        timeoutMs_(timeoutMs) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      backend_->synchronize(stream_, timeoutMs_);
+    } catch (const HalException& e) {
+      failure_ = std::make_unique<HalException>(e);
+      SetError(e.what());
+    } catch (const std::exception& e) {
+      failure_ = std::make_unique<HalException>(ErrorCode::Internal, "synchronize", std::string("synchronize: ") + e.what());
+      SetError(e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error&) override {
+    Napi::HandleScope scope(Env());
+    deferred_.Reject(toJsError(Env(), *failure_).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<Backend> backend_;  // keeps the backend alive if the device is closed meanwhile
+  StreamId stream_;
+  uint32_t timeoutMs_;
+  std::unique_ptr<HalException> failure_;
+};
+
+constexpr uint32_t kMaxHandle = 0x7fffffff;
+
+class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
+ public:
+  static Napi::Function define(Napi::Env env) {
+    return DefineClass(env, "NativeDevice",
+                       {
+                           InstanceMethod<&NativeDevice::properties>("properties"),
+                           InstanceMethod<&NativeDevice::malloc>("malloc"),
+                           InstanceMethod<&NativeDevice::free>("free"),
+                           InstanceMethod<&NativeDevice::memset>("memset"),
+                           InstanceMethod<&NativeDevice::copyToDevice>("copyToDevice"),
+                           InstanceMethod<&NativeDevice::copyFromDevice>("copyFromDevice"),
+                           InstanceMethod<&NativeDevice::memoryUsage>("memoryUsage"),
+                           InstanceMethod<&NativeDevice::createStream>("createStream"),
+                           InstanceMethod<&NativeDevice::destroyStream>("destroyStream"),
+                           InstanceMethod<&NativeDevice::synchronize>("synchronize"),
+                           InstanceMethod<&NativeDevice::registerAicoreBinary>("registerAicoreBinary"),
+                           InstanceMethod<&NativeDevice::loadAicpuProgram>("loadAicpuProgram"),
+                           InstanceMethod<&NativeDevice::aicpuProgramHasKernel>("aicpuProgramHasKernel"),
+                           InstanceMethod<&NativeDevice::launchAicore>("launchAicore"),
+                           InstanceMethod<&NativeDevice::launchAicpu>("launchAicpu"),
+                           InstanceMethod<&NativeDevice::mapToHost>("mapToHost"),
+                           InstanceMethod<&NativeDevice::unmapFromHost>("unmapFromHost"),
+                           InstanceMethod<&NativeDevice::reset>("reset"),
+                           InstanceMethod<&NativeDevice::close>("close"),
+                           InstanceMethod<&NativeDevice::noop>("noop"),
+                       });
+  }
+
+  // new NativeDevice({ platform, deviceId, simMemoryBytes, ascendHomePath })
+  explicit NativeDevice(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeDevice>(info) {
+    guarded(info.Env(), "openDevice", [&]() -> Napi::Value {
+      if (info.Length() < 1 || !info[0].IsObject()) {
+        throw HalException(ErrorCode::InvalidArgument, "openDevice", "openDevice: options must be an object");
+      }
+      Napi::Object o = info[0].As<Napi::Object>();
+      OpenOptions options;
+      options.platform = toString(o.Get("platform"), "openDevice", "platform");
+      options.deviceId = toInt32(o.Get("deviceId"), "openDevice", "deviceId", 0, 1023);
+      options.simMemoryBytes = toSize(o.Get("simMemoryBytes"), "openDevice", "sim.memoryBytes");
+      if (options.simMemoryBytes < (1ull << 20) || options.simMemoryBytes > (1ull << 40)) {
+        throw HalException(ErrorCode::InvalidArgument, "openDevice",
+                           "openDevice: sim.memoryBytes must be in [1 MiB, 1 TiB], got " +
+                               std::to_string(options.simMemoryBytes));
+      }
+      Napi::Value home = o.Get("ascendHomePath");
+      if (!home.IsUndefined()) options.ascendHomePath = toString(home, "openDevice", "ascendHomePath");
+      backend_ = openBackend(options);
+      return info.Env().Undefined();
+    });
+  }
+
+ private:
+  Backend& live(const char* op) {
+    if (!backend_) {
+      throw HalException(ErrorCode::DeviceClosed, op, std::string(op) + ": the device was closed");
+    }
+    return *backend_;
+  }
+
+  Napi::Value properties(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "properties", [&]() -> Napi::Value {
+      const DeviceProps& p = live("properties").props();
+      Napi::Env env = info.Env();
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("platform", p.platform);
+      o.Set("arch", p.arch->arch);
+      o.Set("simulated", p.simulated);
+      o.Set("deviceId", p.deviceId);
+      o.Set("cubeCores", p.cubeCores);
+      o.Set("vectorCores", p.vectorCores);
+      o.Set("maxBlockDim", p.maxBlockDim);
+      o.Set("aicpuSchedulerThreads", p.arch->aicpuSchedulerThreads);
+      o.Set("aicpuLaunchThreads", p.arch->aicpuLaunchThreads);
+      o.Set("memoryBytes", Napi::BigInt::New(env, p.memoryBytes));
+      o.Set("allocationAlignment", p.allocationAlignment);
+      o.Set("timestampHz", static_cast<double>(p.arch->timestampHz));
+      o.Set("pmuCounters", p.arch->pmuCounters);
+      o.Set("hostMapping", p.arch->hostMapping);
+      return o;
+    });
+  }
+
+  Napi::Value malloc(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "malloc", [&]() -> Napi::Value {
+      const uint64_t size = toSize(info[0], "malloc", "size");
+      return fromAddress(info.Env(), live("malloc").malloc(size));
+    });
+  }
+
+  Napi::Value free(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "free", [&]() -> Napi::Value {
+      const uint64_t addr = toAddress(info[0], "free", "addr");
+      live("free").free(addr);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value memset(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "memset", [&]() -> Napi::Value {
+      const uint64_t addr = toAddress(info[0], "memset", "addr");
+      const uint32_t value = toUint32(info[1], "memset", "value", 0, 255);
+      const uint64_t size = toSize(info[2], "memset", "size");
+      live("memset").memset(addr, static_cast<uint8_t>(value), size);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value copyToDevice(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "copyToDevice", [&]() -> Napi::Value {
+      const uint64_t dst = toAddress(info[0], "copyToDevice", "dst");
+      const Bytes src = toView(info[1], "copyToDevice", "src");
+      live("copyToDevice").copyToDevice(dst, src.data, src.size);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value copyFromDevice(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "copyFromDevice", [&]() -> Napi::Value {
+      const Bytes dst = toView(info[0], "copyFromDevice", "dst");
+      const uint64_t src = toAddress(info[1], "copyFromDevice", "src");
+      live("copyFromDevice").copyFromDevice(dst.data, src, dst.size);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value memoryUsage(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "memoryUsage", [&]() -> Napi::Value {
+      const MemoryUsage u = live("memoryUsage").memoryUsage();
+      Napi::Object o = Napi::Object::New(info.Env());
+      o.Set("liveBytes", Napi::BigInt::New(info.Env(), u.liveBytes));
+      o.Set("liveAllocations", static_cast<double>(u.liveAllocations));
+      return o;
+    });
+  }
+
+  Napi::Value createStream(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "createStream", [&]() -> Napi::Value {
+      return Napi::Number::New(info.Env(), live("createStream").createStream());
+    });
+  }
+
+  Napi::Value destroyStream(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "destroyStream", [&]() -> Napi::Value {
+      const uint32_t id = toUint32(info[0], "destroyStream", "stream", 0, kMaxHandle);
+      live("destroyStream").destroyStream(id);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value synchronize(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "synchronize", [&]() -> Napi::Value {
+      const uint32_t id = toUint32(info[0], "synchronize", "stream", 0, kMaxHandle);
+      const uint32_t timeoutMs = toUint32(info[1], "synchronize", "timeoutMs", 0, 24u * 3600u * 1000u);
+      live("synchronize");
+      auto* worker = new SynchronizeWorker(info.Env(), backend_, id, timeoutMs);
+      Napi::Promise promise = worker->promise();
+      worker->Queue();
+      return promise;
+    });
+  }
+
+  Napi::Value registerAicoreBinary(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "registerAicoreBinary", [&]() -> Napi::Value {
+      const Bytes image = toView(info[0], "registerAicoreBinary", "image");
+      return Napi::Number::New(info.Env(), live("registerAicoreBinary").registerAicoreBinary(image.data, image.size));
+    });
+  }
+
+  Napi::Value loadAicpuProgram(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "loadAicpuProgram", [&]() -> Napi::Value {
+      const Bytes image = toView(info[0], "loadAicpuProgram", "image");
+      return Napi::Number::New(info.Env(), live("loadAicpuProgram").loadAicpuProgram(image.data, image.size));
+    });
+  }
+
+  Napi::Value aicpuProgramHasKernel(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "aicpuProgramHasKernel", [&]() -> Napi::Value {
+      const uint32_t program = toUint32(info[0], "aicpuProgramHasKernel", "program", 0, kMaxHandle);
+      const std::string name = toString(info[1], "aicpuProgramHasKernel", "kernelName");
+      return Napi::Boolean::New(info.Env(), live("aicpuProgramHasKernel").aicpuProgramHasKernel(program, name));
+    });
+  }
+
+  Napi::Value launchAicore(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "launchAicore", [&]() -> Napi::Value {
+      const uint32_t stream = toUint32(info[0], "launchAicore", "stream", 0, kMaxHandle);
+      const uint32_t binary = toUint32(info[1], "launchAicore", "binary", 0, kMaxHandle);
+      const uint32_t blockDim = toUint32(info[2], "launchAicore", "blockDim", 0, kMaxHandle);
+      const uint64_t args = toAddress(info[3], "launchAicore", "kernelArgsAddr");
+      live("launchAicore").launchAicore(stream, binary, blockDim, args);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value launchAicpu(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "launchAicpu", [&]() -> Napi::Value {
+      const uint32_t stream = toUint32(info[0], "launchAicpu", "stream", 0, kMaxHandle);
+      const uint32_t program = toUint32(info[1], "launchAicpu", "program", 0, kMaxHandle);
+      const std::string name = toString(info[2], "launchAicpu", "kernelName");
+      const uint32_t threads = toUint32(info[3], "launchAicpu", "threads", 0, kMaxHandle);
+      const Bytes args = toView(info[4], "launchAicpu", "args");
+      live("launchAicpu").launchAicpu(stream, program, name, threads, args.data, args.size);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value mapToHost(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "mapToHost", [&]() -> Napi::Value {
+      const uint64_t addr = toAddress(info[0], "mapToHost", "addr");
+      const uint64_t size = toSize(info[1], "mapToHost", "size");
+      if (size > 0x7fffffffull) {
+        throw HalException(ErrorCode::InvalidArgument, "mapToHost",
+                           "mapToHost: size must be at most 2^31-1 bytes per mapping, got " + std::to_string(size));
+      }
+      void* host = live("mapToHost").mapToHost(addr, size);
+      // The memory belongs to the device; the view is detached on unmap/reset/close so a stale
+      // view can never touch freed device memory.
+      Napi::ArrayBuffer view = Napi::ArrayBuffer::New(info.Env(), host, static_cast<size_t>(size));
+      mappings_[addr] = Napi::Persistent(view);
+      return view;
+    });
+  }
+
+  Napi::Value unmapFromHost(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "unmapFromHost", [&]() -> Napi::Value {
+      const uint64_t addr = toAddress(info[0], "unmapFromHost", "addr");
+      live("unmapFromHost").unmapFromHost(addr);
+      detachMapping(addr);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value reset(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "reset", [&]() -> Napi::Value {
+      Backend& b = live("reset");
+      detachAllMappings();
+      b.reset();
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value close(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "close", [&]() -> Napi::Value {
+      if (backend_) {
+        detachAllMappings();
+        backend_->reset();
+        backend_.reset();  // pending synchronize workers hold their own reference
+      }
+      return info.Env().Undefined();
+    });
+  }
+
+  // The cheapest possible call through the binding (benchmark baseline for HAL call overhead).
+  Napi::Value noop(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
+
+  void detachMapping(uint64_t addr) {
+    auto it = mappings_.find(addr);
+    if (it == mappings_.end()) return;
+    Napi::ArrayBuffer view = it->second.Value();
+    if (!view.IsDetached()) view.Detach();
+    mappings_.erase(it);
+  }
+
+  void detachAllMappings() {
+    while (!mappings_.empty()) detachMapping(mappings_.begin()->first);
+  }
+
+  std::shared_ptr<Backend> backend_;
+  std::map<uint64_t, Napi::Reference<Napi::ArrayBuffer>> mappings_;
+};
+
+Napi::Value registerErrorClass(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    throw Napi::TypeError::New(info.Env(), "registerErrorClass: expected the HalError class");
+  }
+  info.Env().GetInstanceData<AddonData>()->halErrorClass = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+Napi::Value noop(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
+
+}  // namespace
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  env.SetInstanceData(data);
+  Napi::Function deviceClass = NativeDevice::define(env);
+  data->deviceClass = Napi::Persistent(deviceClass);
+  exports.Set("NativeDevice", deviceClass);
+  exports.Set("registerErrorClass", Napi::Function::New(env, registerErrorClass, "registerErrorClass"));
+  exports.Set("noop", Napi::Function::New(env, noop, "noop"));
+  return exports;
+}
+
+}  // namespace npurun::binding
+
+static Napi::Object initAddon(Napi::Env env, Napi::Object exports) { return npurun::binding::init(env, exports); }
+
+NODE_API_MODULE(npurun_hal, initAddon)

@@ -1,0 +1,99 @@
+// Backend: the operations of the HAL (SPEC §3), implemented once per backend (sim, cann).
+// The binding validates JS arguments and calls these; every failure is a HalException.
+// Blocking calls (synchronize) are called off the JS thread; everything else is short.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/hal_error.h"
+
+namespace npurun {
+
+struct ArchInfo {
+  std::string arch;                 // "a2a3" | "a5"
+  uint32_t maxBlockDim;             // blocks of 1 cube + 2 vector cores
+  uint32_t aicpuSchedulerThreads;
+  uint32_t aicpuLaunchThreads;
+  uint64_t timestampHz;
+  uint32_t pmuCounters;
+  bool hostMapping;                 // a2a3 maps device memory into the host; a5 cannot
+
+  static const ArchInfo* forArch(const std::string& arch);  // nullptr if unknown
+};
+
+struct DeviceProps {
+  std::string platform;
+  const ArchInfo* arch = nullptr;
+  bool simulated = true;
+  int32_t deviceId = 0;
+  uint32_t cubeCores = 0;
+  uint32_t vectorCores = 0;
+  uint32_t maxBlockDim = 0;
+  uint64_t memoryBytes = 0;
+  uint32_t allocationAlignment = 0;
+};
+
+struct MemoryUsage {
+  uint64_t liveBytes = 0;
+  uint64_t liveAllocations = 0;
+};
+
+using StreamId = uint32_t;
+using BinaryId = uint32_t;
+using ProgramId = uint32_t;
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual const DeviceProps& props() const = 0;
+
+  // Memory. Addresses are device addresses; sizes are bytes.
+  virtual uint64_t malloc(uint64_t size) = 0;
+  virtual void free(uint64_t addr) = 0;
+  virtual void memset(uint64_t addr, uint8_t value, uint64_t size) = 0;
+  virtual void copyToDevice(uint64_t dst, const void* src, uint64_t size) = 0;
+  virtual void copyFromDevice(void* dst, uint64_t src, uint64_t size) = 0;
+  virtual MemoryUsage memoryUsage() const = 0;
+
+  // Streams. synchronize blocks the calling (worker) thread for at most timeoutMs.
+  virtual StreamId createStream() = 0;
+  virtual void destroyStream(StreamId stream) = 0;
+  virtual void synchronize(StreamId stream, uint32_t timeoutMs) = 0;
+
+  // Binaries and programs.
+  virtual BinaryId registerAicoreBinary(const uint8_t* image, size_t size) = 0;
+  virtual ProgramId loadAicpuProgram(const uint8_t* image, size_t size) = 0;
+  virtual bool aicpuProgramHasKernel(ProgramId program, const std::string& name) = 0;
+
+  // Launch (asynchronous on the stream).
+  virtual void launchAicore(StreamId stream, BinaryId binary, uint32_t blockDim, uint64_t kernelArgsAddr) = 0;
+  virtual void launchAicpu(StreamId stream, ProgramId program, const std::string& kernelName, uint32_t threads,
+                           const uint8_t* args, size_t argsSize) = 0;
+
+  // Host mapping (a2a3 only). Returns the host address of the mapped range.
+  virtual void* mapToHost(uint64_t addr, uint64_t size) = 0;
+  virtual void unmapFromHost(uint64_t addr) = 0;
+
+  // Stops all work and frees everything; the device stays usable.
+  virtual void reset() = 0;
+};
+
+struct OpenOptions {
+  std::string platform;
+  int32_t deviceId = 0;
+  uint64_t simMemoryBytes = 4ull << 30;
+  std::string ascendHomePath;  // hardware: searched before $ASCEND_HOME_PATH and the loader path
+};
+
+// Opens the backend for options.platform ("a2a3sim", "a5sim", "a2a3", "a5").
+std::unique_ptr<Backend> openBackend(const OpenOptions& options);
+
+// Defined by each backend's translation unit.
+std::unique_ptr<Backend> openSimBackend(const OpenOptions& options, const ArchInfo& arch);
+std::unique_ptr<Backend> openCannBackend(const OpenOptions& options, const ArchInfo& arch);
+
+}  // namespace npurun

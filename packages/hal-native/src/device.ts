@@ -1,0 +1,177 @@
+/**
+ * `openDevice`: the typed face of the native HAL. Argument validation happens in the binding
+ * (so a bad value never reaches native code); this module adds the object model (streams,
+ * binaries, programs, mappings as objects) and the defaults.
+ */
+import * as path from 'node:path';
+import { HalError, HalErrorCode } from './errors';
+import { loadBinding, type NativeDeviceHandle } from './native';
+import type {
+  AicoreBinary,
+  AicpuProgram,
+  ByteSize,
+  DeviceProperties,
+  HalDevice,
+  HalMemoryUsage,
+  HalStream,
+  HostMapping,
+  OpenDeviceOptions,
+} from './types';
+
+/** Default simulated device memory: 4 GiB of address space, backed lazily. */
+export const DEFAULT_SIM_MEMORY_BYTES = 4n * 1024n * 1024n * 1024n;
+
+/** Directory holding `npurun/device_abi.h`, the simulator's device ABI, for device-program builds. */
+export const deviceIncludeDir: string = path.resolve(__dirname, '..', 'include');
+
+class Stream implements HalStream {
+  #alive = true;
+  constructor(
+    private readonly device: NativeDevice,
+    readonly id: number,
+  ) {}
+
+  get alive(): boolean {
+    return this.#alive && this.device.isOpen;
+  }
+
+  synchronize(timeoutMs: number): Promise<void> {
+    try {
+      return this.device.handle('synchronize').synchronize(this.id, timeoutMs);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  destroy(): void {
+    this.device.handle('destroyStream').destroyStream(this.id);
+    this.#alive = false;
+  }
+}
+
+class Binary implements AicoreBinary {
+  constructor(readonly handle: number) {}
+}
+
+class Program implements AicpuProgram {
+  constructor(
+    private readonly device: NativeDevice,
+    readonly handle: number,
+  ) {}
+
+  hasKernel(name: string): boolean {
+    return this.device.handle('aicpuProgramHasKernel').aicpuProgramHasKernel(this.handle, name);
+  }
+}
+
+class NativeDevice implements HalDevice {
+  readonly properties: DeviceProperties;
+  #native: NativeDeviceHandle | undefined;
+
+  constructor(native: NativeDeviceHandle) {
+    this.#native = native;
+    this.properties = Object.freeze(native.properties() as unknown as DeviceProperties);
+  }
+
+  get isOpen(): boolean {
+    return this.#native !== undefined;
+  }
+
+  /** The live native handle, or a `HAL_DEVICE_CLOSED` error naming `op`. */
+  handle(op: string): NativeDeviceHandle {
+    if (this.#native === undefined) {
+      throw new HalError(`${op}: the device was closed`, { code: HalErrorCode.DeviceClosed, op });
+    }
+    return this.#native;
+  }
+
+  malloc(size: ByteSize): bigint {
+    return this.handle('malloc').malloc(size);
+  }
+  free(addr: bigint): void {
+    this.handle('free').free(addr);
+  }
+  memset(addr: bigint, value: number, size: ByteSize): void {
+    this.handle('memset').memset(addr, value, size);
+  }
+  copyToDevice(dst: bigint, src: ArrayBufferView): void {
+    this.handle('copyToDevice').copyToDevice(dst, src);
+  }
+  copyFromDevice(dst: ArrayBufferView, src: bigint): void {
+    this.handle('copyFromDevice').copyFromDevice(dst, src);
+  }
+  memoryUsage(): HalMemoryUsage {
+    return this.handle('memoryUsage').memoryUsage();
+  }
+
+  createStream(): HalStream {
+    return new Stream(this, this.handle('createStream').createStream());
+  }
+
+  registerAicoreBinary(image: Uint8Array): AicoreBinary {
+    return new Binary(this.handle('registerAicoreBinary').registerAicoreBinary(image));
+  }
+  loadAicpuProgram(image: Uint8Array): AicpuProgram {
+    return new Program(this, this.handle('loadAicpuProgram').loadAicpuProgram(image));
+  }
+
+  launchAicore(stream: HalStream, binary: AicoreBinary, blockDim: number, kernelArgsAddr: bigint): void {
+    this.handle('launchAicore').launchAicore(stream.id, binary.handle, blockDim, kernelArgsAddr);
+  }
+  launchAicpu(stream: HalStream, program: AicpuProgram, kernelName: string, threads: number, args: ArrayBufferView): void {
+    this.handle('launchAicpu').launchAicpu(stream.id, program.handle, kernelName, threads, args);
+  }
+
+  mapToHost(addr: bigint, size: ByteSize): HostMapping {
+    const buffer = this.handle('mapToHost').mapToHost(addr, size);
+    return { deviceAddr: addr, size: buffer.byteLength, bytes: new Uint8Array(buffer) };
+  }
+  unmapFromHost(addr: bigint): void {
+    this.handle('unmapFromHost').unmapFromHost(addr);
+  }
+
+  reset(): void {
+    this.handle('reset').reset();
+  }
+  close(): void {
+    this.#native?.close();
+    this.#native = undefined;
+  }
+
+  /** The cheapest call through the binding; benchmarks use it as the N-API baseline. */
+  noop(): void {
+    this.handle('noop').noop();
+  }
+}
+
+/**
+ * Opens one device.
+ *
+ * @example
+ * ```ts
+ * const device = openDevice({ platform: 'a2a3sim' });
+ * const addr = device.malloc(1024);
+ * device.copyToDevice(addr, new Float32Array(256).fill(1));
+ * device.close();
+ * ```
+ * @throws {@link HalError} `HAL_INVALID_PLATFORM` for an unknown platform, `HAL_INVALID_ARGUMENT`
+ * for bad options, `HAL_LIBRARY_NOT_FOUND` / `HAL_SYMBOL_NOT_FOUND` when the vendor runtime is missing.
+ */
+export function openDevice(options: OpenDeviceOptions): HalDevice & { noop(): void } {
+  if (typeof options !== 'object' || options === null) {
+    throw new HalError('openDevice: options must be an object', { code: HalErrorCode.InvalidArgument, op: 'openDevice' });
+  }
+  const { NativeDevice: Native } = loadBinding();
+  const native = new Native({
+    platform: options.platform,
+    deviceId: options.deviceId ?? 0,
+    simMemoryBytes: options.sim?.memoryBytes ?? DEFAULT_SIM_MEMORY_BYTES,
+    ...(options.ascendHomePath !== undefined ? { ascendHomePath: options.ascendHomePath } : {}),
+  });
+  return new NativeDevice(native);
+}
+
+/** Calls the cheapest possible N-API function of the addon (benchmark baseline). */
+export function nativeNoop(): void {
+  loadBinding().noop();
+}

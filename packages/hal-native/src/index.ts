@@ -1,0 +1,17 @@
+/**
+ * `@npurun/hal-native`: the npurun HAL.
+ *
+ * {@link openDevice} opens one device on a simulator platform (`a2a3sim`, `a5sim`, the default
+ * everywhere) or on hardware (`a2a3`, `a5`, through the vendor runtime loaded at run time).
+ * The package also exports the struct-layout helper every package above uses to declare device
+ * structs once, and the device-program compiler used by tests and by runner-base's kernel compiler.
+ *
+ * @packageDocumentation
+ */
+export * from './types';
+export * from './errors';
+export { openDevice, deviceIncludeDir, nativeNoop, DEFAULT_SIM_MEMORY_BYTES } from './device';
+// struct-layout helper
+export * from './layout';
+// device-program compiler
+export * from './device-compiler';

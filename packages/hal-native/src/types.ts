@@ -1,0 +1,175 @@
+/**
+ * The HAL's public types: what a device looks like to the packages above it.
+ *
+ * Every device address is a `bigint`; every size accepts `number` (a safe, non-negative integer)
+ * or `bigint`. Memory operations are synchronous (they are short and bounded by the size given);
+ * everything that waits on the device returns a Promise and never blocks the event loop.
+ */
+
+/** Simulator platforms, built into the addon; the default everywhere. */
+export type SimPlatform = 'a2a3sim' | 'a5sim';
+/** Hardware platforms, driven through the vendor runtime (CANN) loaded at run time. */
+export type HardwarePlatform = 'a2a3' | 'a5';
+/** Every platform npurun can open. */
+export type Platform = SimPlatform | HardwarePlatform;
+/** The two architectures; each has a simulator and a hardware platform. */
+export type Arch = 'a2a3' | 'a5';
+
+/** A size in bytes: a safe non-negative integer `number`, or a non-negative `bigint` below 2^64. */
+export type ByteSize = number | bigint;
+
+/** Options of the simulator backend. */
+export interface SimOptions {
+  /**
+   * Simulated device memory in bytes (address space, backed lazily by the host).
+   * Default 4 GiB. Tests shrink it to exhaust memory on purpose.
+   */
+  memoryBytes?: ByteSize;
+}
+
+/** Options of {@link openDevice}. */
+export interface OpenDeviceOptions {
+  /** Which backend and architecture. */
+  platform: Platform;
+  /** Logical device id (default 0). */
+  deviceId?: number;
+  /** Simulator options; ignored on hardware platforms. */
+  sim?: SimOptions;
+  /**
+   * Hardware only: directory searched first for the vendor libraries
+   * (default: `$ASCEND_HOME_PATH`, then the loader path).
+   */
+  ascendHomePath?: string;
+}
+
+/** What a device reports about itself. Core counts follow the hardware of the arch (SPEC §9). */
+export interface DeviceProperties {
+  /** The platform the device was opened with. */
+  readonly platform: Platform;
+  /** The architecture. */
+  readonly arch: Arch;
+  /** True on the simulator. */
+  readonly simulated: boolean;
+  /** Logical device id. */
+  readonly deviceId: number;
+  /** AI Core cube cores (one per block). */
+  readonly cubeCores: number;
+  /** AI Core vector cores (two per block). */
+  readonly vectorCores: number;
+  /** Largest `blockDim` (blocks of 1 cube + 2 vector cores). */
+  readonly maxBlockDim: number;
+  /** AI CPU scheduler threads. */
+  readonly aicpuSchedulerThreads: number;
+  /** AI CPU threads a run launches (scheduler threads plus helpers). */
+  readonly aicpuLaunchThreads: number;
+  /** Device memory capacity in bytes. */
+  readonly memoryBytes: bigint;
+  /** Alignment of every device allocation, in bytes. */
+  readonly allocationAlignment: number;
+  /** Frequency of the device timestamp clock, in Hz. */
+  readonly timestampHz: number;
+  /** PMU counters per PMU record on this arch. */
+  readonly pmuCounters: number;
+  /** Whether device memory can be mapped into the host (a2a3 only). */
+  readonly hostMapping: boolean;
+}
+
+/** Live device memory as the HAL sees it. */
+export interface HalMemoryUsage {
+  /** Bytes in live allocations (as requested, before alignment). */
+  readonly liveBytes: bigint;
+  /** Number of live allocations. */
+  readonly liveAllocations: number;
+}
+
+/** An ordered queue of device work. Work on one stream runs in submission order. */
+export interface HalStream {
+  /** A small integer that names the stream in errors and logs. */
+  readonly id: number;
+  /** False once destroyed (or its device closed). */
+  readonly alive: boolean;
+  /**
+   * Resolves when every launch submitted so far has finished; rejects with a `HalError`
+   * (`HAL_SYNC_TIMEOUT`) after `timeoutMs`, or with the error a launch on it reported.
+   */
+  synchronize(timeoutMs: number): Promise<void>;
+  /** Destroys the stream. Work still running is asked to stop first. */
+  destroy(): void;
+}
+
+/** A registered AI Core executor binary. There is no unregister, as on real hardware. */
+export interface AicoreBinary {
+  /** Handle value, unique per device. */
+  readonly handle: number;
+}
+
+/** A loaded AI CPU executor program; its kernels are resolved by name. */
+export interface AicpuProgram {
+  /** Handle value, unique per device. */
+  readonly handle: number;
+  /** Whether the program exports a kernel with this name. */
+  hasKernel(name: string): boolean;
+}
+
+/** A host view of device memory (a2a3: zero-copy; detached when unmapped). */
+export interface HostMapping {
+  /** The device address mapped. */
+  readonly deviceAddr: bigint;
+  /** Bytes mapped. */
+  readonly size: number;
+  /** The host view. Detached (length 0) after {@link HalDevice.unmapFromHost}. */
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * One opened device. The operation set of SPEC §3; the sim and cann backends implement the same
+ * interface, and runner-base's tests implement it in memory.
+ */
+export interface HalDevice {
+  /** Properties of the device. */
+  readonly properties: DeviceProperties;
+  /** False after {@link close}. */
+  readonly isOpen: boolean;
+
+  /** Allocates device memory; the address is aligned to `properties.allocationAlignment`. */
+  malloc(size: ByteSize): bigint;
+  /** Frees an allocation made by {@link malloc}. Unknown addresses are an error. */
+  free(addr: bigint): void;
+  /** Sets `size` bytes at `addr` to `value` (0–255). */
+  memset(addr: bigint, value: number, size: ByteSize): void;
+  /** Copies the whole of `src` to device memory at `dst`. */
+  copyToDevice(dst: bigint, src: ArrayBufferView): void;
+  /** Fills the whole of `dst` from device memory at `src`. */
+  copyFromDevice(dst: ArrayBufferView, src: bigint): void;
+  /** Live allocations. */
+  memoryUsage(): HalMemoryUsage;
+
+  /** Creates a stream. */
+  createStream(): HalStream;
+
+  /** Registers an AI Core executor binary (an ELF shared object on the simulator). */
+  registerAicoreBinary(image: Uint8Array): AicoreBinary;
+  /** Loads an AI CPU executor program (an ELF shared object on the simulator). */
+  loadAicpuProgram(image: Uint8Array): AicpuProgram;
+
+  /**
+   * Launches the AI Core executor over `blockDim` blocks (1 ≤ blockDim ≤ maxBlockDim); every core
+   * gets one argument, `kernelArgsAddr`, which must be a device address.
+   */
+  launchAicore(stream: HalStream, binary: AicoreBinary, blockDim: number, kernelArgsAddr: bigint): void;
+  /**
+   * Launches kernel `kernelName` of `program` on `threads` AI CPU threads; `args` is copied by value
+   * at launch (writes to it by the device never reach the host).
+   */
+  launchAicpu(stream: HalStream, program: AicpuProgram, kernelName: string, threads: number, args: ArrayBufferView): void;
+
+  /** Maps device memory into the host. a2a3 only: `HAL_UNSUPPORTED` on a5 and a5sim. */
+  mapToHost(addr: bigint, size: ByteSize): HostMapping;
+  /** Removes a mapping made by {@link mapToHost}; its view is detached. */
+  unmapFromHost(addr: bigint): void;
+
+  /** Stops all work, destroys streams, frees all memory, drops binaries and programs. The device stays open. */
+  reset(): void;
+  /** Resets the device and releases it; every later call fails with `HAL_DEVICE_CLOSED`. Idempotent. */
+  close(): void;
+}

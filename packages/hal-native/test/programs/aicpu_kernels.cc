@@ -1,0 +1,46 @@
+#include <npurun/device_abi.h>
+
+#include <cstdint>
+#include <cstring>
+#include <ctime>
+
+NPURUN_DEVICE_PROGRAM;
+
+struct IdentityArgs {
+  uint64_t out;  // u32[thread_num * 2]: thread_idx, thread_num per thread
+};
+
+// Records each thread's identity at out[2*idx].
+NPURUN_DEVICE_EXPORT int record_identity(const npurun_aicpu_ctx* ctx, void* args, uint64_t size) {
+  if (size < sizeof(IdentityArgs)) return 7;
+  auto* out = reinterpret_cast<uint32_t*>(static_cast<IdentityArgs*>(args)->out);
+  out[2 * ctx->thread_idx] = ctx->thread_idx;
+  out[2 * ctx->thread_idx + 1] = ctx->thread_num;
+  return 0;
+}
+
+// Overwrites its argument block: the host's copy must not change.
+NPURUN_DEVICE_EXPORT int scribble_args(const npurun_aicpu_ctx*, void* args, uint64_t size) {
+  std::memset(args, 0xff, size);
+  return 0;
+}
+
+// Fails on thread 1.
+NPURUN_DEVICE_EXPORT int fail_on_thread_one(const npurun_aicpu_ctx* ctx, void*, uint64_t) {
+  return ctx->thread_idx == 1 ? 42 : 0;
+}
+
+// Spins until asked to stop: the hung kernel of the timeout tests.
+NPURUN_DEVICE_EXPORT int spin_until_stopped(const npurun_aicpu_ctx* ctx, void*, uint64_t) {
+  timespec pause{0, 1000000};
+  while (!NPURUN_SHOULD_STOP(ctx)) nanosleep(&pause, nullptr);
+  return 0;
+}
+
+// Sleeps the given milliseconds (u64 at args[0]).
+NPURUN_DEVICE_EXPORT int sleep_ms(const npurun_aicpu_ctx* ctx, void* args, uint64_t) {
+  uint64_t ms = *static_cast<uint64_t*>(args);
+  timespec pause{static_cast<time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1000000)};
+  nanosleep(&pause, nullptr);
+  return 0;
+}

@@ -1,0 +1,213 @@
+/**
+ * The runner's device-memory allocator: the one door every device allocation of a runner goes
+ * through (tensors, arenas, runtime images, KernelArgs copies, callable buffers, collector
+ * buffers), so `memoryStats()` is complete and `finalize` can sweep whatever is still live.
+ */
+import type { ByteSize, HalDevice, HostMapping } from '@npurun/hal-native';
+import type { CollectorDeviceMemory } from '@npurun/collectors';
+import { DeviceMemoryError, RunnerErrorCode } from './errors';
+import { toByteSize, toDeviceAddress } from './validate';
+
+/** Live device memory held by a runner. */
+export interface MemoryStats {
+  /** Bytes in live allocations, as requested. */
+  liveBytes: bigint;
+  /** Number of live allocations. */
+  liveAllocations: number;
+}
+
+/** What the allocator remembers about one allocation. */
+export interface AllocationInfo {
+  /** Device address. */
+  readonly addr: bigint;
+  /** Size requested. */
+  readonly size: bigint;
+  /** Who asked, for leak reports (`tensor`, `arena:gmHeap`, `collector`, …). */
+  readonly tag: string;
+}
+
+/**
+ * Tracks every allocation and host mapping made through it. Implements
+ * {@link CollectorDeviceMemory}, so collectors allocate through the runner and their buffers are
+ * counted and swept like any other.
+ */
+export class DeviceAllocator implements CollectorDeviceMemory {
+  private readonly live = new Map<bigint, AllocationInfo>();
+  private readonly mapped = new Map<bigint, bigint>(); // mapped addr -> allocation it lies in
+  private bytes = 0n;
+
+  /** @param device the HAL device allocations are made on */
+  constructor(private readonly device: HalDevice) {}
+
+  /**
+   * Allocates `size` bytes of device memory.
+   *
+   * @param tag who asks; shown in leak reports
+   * @throws InvalidArgumentError for a bad size; `HalError` from the device (e.g. out of memory)
+   */
+  alloc(size: ByteSize, tag = 'alloc'): bigint {
+    const n = toByteSize('alloc', 'size', size);
+    const addr = this.device.malloc(n);
+    this.live.set(addr, { addr, size: n, tag });
+    this.bytes += n;
+    return addr;
+  }
+
+  /**
+   * Frees an allocation made by {@link alloc}.
+   *
+   * @throws DeviceMemoryError `ALLOC_UNKNOWN_ADDRESS` for an address this allocator did not hand
+   *   out (or already freed), `ALLOC_STILL_MAPPED` while a host mapping of it exists
+   */
+  free(addr: bigint): void {
+    const a = toDeviceAddress('free', 'addr', addr);
+    const info = this.live.get(a);
+    if (info === undefined) {
+      throw new DeviceMemoryError(RunnerErrorCode.UnknownAllocation, 'free', `free: 0x${a.toString(16)} is not a live allocation of this runner`, {
+        addr: a,
+      });
+    }
+    for (const owner of this.mapped.values()) {
+      if (owner === a) {
+        throw new DeviceMemoryError(RunnerErrorCode.StillMapped, 'free', `free: 0x${a.toString(16)} is still mapped into the host; unmap it first`, {
+          addr: a,
+        });
+      }
+    }
+    // Forget the allocation only after the device accepted the free, so a failed free stays
+    // visible to memoryStats() and to the finalize sweep.
+    this.device.free(a);
+    this.live.delete(a);
+    this.bytes -= info.size;
+  }
+
+  /** Whether `addr` is the start of a live allocation of this allocator. */
+  has(addr: bigint): boolean {
+    return this.live.has(addr);
+  }
+
+  /** The live allocation starting at `addr`, if any. */
+  info(addr: bigint): AllocationInfo | undefined {
+    return this.live.get(addr);
+  }
+
+  /** Every live allocation, oldest first. */
+  allocations(): AllocationInfo[] {
+    return [...this.live.values()];
+  }
+
+  /** Live bytes and allocation count. */
+  memoryStats(): MemoryStats {
+    return { liveBytes: this.bytes, liveAllocations: this.live.size };
+  }
+
+  /** Host → device copy of the whole view (bounds are checked by the HAL). */
+  copyToDevice(dst: bigint, src: ArrayBufferView): void {
+    this.device.copyToDevice(dst, src);
+  }
+
+  /** Device → host copy filling the whole view (bounds are checked by the HAL). */
+  copyFromDevice(dst: ArrayBufferView, src: bigint): void {
+    this.device.copyFromDevice(dst, src);
+  }
+
+  /** Sets `size` bytes at `addr` to `value`. */
+  memset(addr: bigint, value: number, size: ByteSize): void {
+    this.device.memset(addr, value, size);
+  }
+
+  /**
+   * Maps device memory into the host (a2a3 only; the HAL throws `HAL_UNSUPPORTED` on a5) and
+   * records the mapping so finalize can undo it before freeing.
+   *
+   * @throws DeviceMemoryError `ALLOC_UNKNOWN_ADDRESS` when `addr` is not inside a live allocation,
+   *   `ALLOC_MAPPING_STATE` when it is already mapped
+   */
+  mapToHost(addr: bigint, size: ByteSize): HostMapping {
+    const a = toDeviceAddress('mapToHost', 'addr', addr);
+    const n = toByteSize('mapToHost', 'size', size);
+    const owner = this.ownerOf(a, n);
+    if (owner === undefined) {
+      throw new DeviceMemoryError(
+        RunnerErrorCode.UnknownAllocation,
+        'mapToHost',
+        `mapToHost: [0x${a.toString(16)}, +${n}) is not inside a live allocation of this runner`,
+        { addr: a },
+      );
+    }
+    if (this.mapped.has(a)) {
+      throw new DeviceMemoryError(RunnerErrorCode.MappingState, 'mapToHost', `mapToHost: 0x${a.toString(16)} is already mapped`, { addr: a });
+    }
+    const mapping = this.device.mapToHost(a, n);
+    this.mapped.set(a, owner.addr);
+    return mapping;
+  }
+
+  /**
+   * Removes a mapping made by {@link mapToHost}.
+   *
+   * @throws DeviceMemoryError `ALLOC_MAPPING_STATE` when `addr` is not mapped
+   */
+  unmapFromHost(addr: bigint): void {
+    const a = toDeviceAddress('unmapFromHost', 'addr', addr);
+    if (!this.mapped.has(a)) {
+      throw new DeviceMemoryError(RunnerErrorCode.MappingState, 'unmapFromHost', `unmapFromHost: 0x${a.toString(16)} is not mapped`, { addr: a });
+    }
+    this.device.unmapFromHost(a);
+    this.mapped.delete(a);
+  }
+
+  /** Addresses currently mapped into the host. */
+  mappedAddresses(): bigint[] {
+    return [...this.mapped.keys()];
+  }
+
+  /**
+   * Unmaps every mapping, then frees every live allocation. Every step is attempted even when an
+   * earlier one fails; failures are aggregated.
+   *
+   * @throws DeviceMemoryError `ALLOC_SWEEP_FAILED` with every failure in `errors`
+   */
+  freeAll(): void {
+    const errors: unknown[] = [];
+    for (const a of [...this.mapped.keys()]) {
+      try {
+        this.device.unmapFromHost(a);
+      } catch (e) {
+        errors.push(e);
+      }
+      // A mapping whose unmap failed is gone from the runner's point of view either way: the
+      // device reset that follows finalize tears every mapping down.
+      this.mapped.delete(a);
+    }
+    for (const info of [...this.live.values()]) {
+      try {
+        this.device.free(info.addr);
+      } catch (e) {
+        errors.push(e);
+      }
+      this.live.delete(info.addr);
+      this.bytes -= info.size;
+    }
+    if (errors.length > 0) {
+      throw new DeviceMemoryError(RunnerErrorCode.SweepFailed, 'freeAll', `freeAll: ${errors.length} unmap/free call(s) failed`, { errors });
+    }
+  }
+
+  /**
+   * Forgets every allocation and mapping without device calls. For a device that was reset or
+   * closed underneath (its memory is gone already).
+   */
+  abandonAll(): void {
+    this.live.clear();
+    this.mapped.clear();
+    this.bytes = 0n;
+  }
+
+  private ownerOf(addr: bigint, size: bigint): AllocationInfo | undefined {
+    for (const info of this.live.values()) {
+      if (addr >= info.addr && addr + size <= info.addr + info.size) return info;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The shapes a run takes and gives back: requests, options, results.
+ */
+import type { CollectorSummary } from '@npurun/collectors';
+import type { TaskGraph } from './runtime-image/task-graph';
+
+/** A device range copied back into a host view after a run (SPEC §6 step 10). */
+export interface DeviceReadback {
+  /** Device address to read from. */
+  addr: bigint;
+  /** Host view to fill (its whole byte length is read). */
+  view: ArrayBufferView;
+}
+
+/** Diagnostics to enable (SPEC §8, §13). */
+export interface DiagnosticsOptions {
+  /** L2 swimlane level 0–4 (0 = off). */
+  l2Swimlane?: number;
+  /** Tensor dump. */
+  tensorDump?: boolean;
+  /** PMU event group (0 = off). */
+  pmu?: number;
+  /** Scope stats. */
+  scopeStats?: boolean;
+  /** Dependency capture (a2a3 only). */
+  depGen?: boolean;
+}
+
+/** Per-run settings shared by `run` and `runPrepared`. */
+export interface RunOptions {
+  /** Blocks to launch (1 cube + 2 vector cores each); 0 or omitted = the arch's maximum. */
+  blockDim?: number;
+  /** AI CPU threads for the `run` kernel; omitted = the arch's launch count. */
+  aicpuThreads?: number;
+  /** Run timeout in ms; default: the runner's `runTimeoutMs`. */
+  timeoutMs?: number;
+  /** Diagnostics for this run; default: the runner's. */
+  diagnostics?: DiagnosticsOptions;
+  /** Output directory for this run; default: the runner's `outputDir`. */
+  outputDir?: string;
+  /** Device ranges copied back after the run. */
+  outputs?: readonly DeviceReadback[];
+}
+
+/** What `run` executes: a task graph plus per-run settings. */
+export interface RunRequest extends RunOptions {
+  /** The task graph (kernel table with device-resident images, and tasks). */
+  graph: TaskGraph;
+}
+
+/** Host-side durations of one run, in milliseconds. */
+export interface HostTimings {
+  /** Whole run, from entry to result. */
+  totalMs: number;
+  /** Diagnostics initialization (step 3). */
+  initDiagnosticsMs: number;
+  /** Launch to both streams finished (step 7). */
+  launchAndWaitMs: number;
+  /** Collector teardown (steps 8–9). */
+  collectorsTeardownMs: number;
+}
+
+/** The result of a run. */
+export interface RunResult {
+  /** Wall time of the run as measured on the device (written by the AI CPU), in ns. */
+  deviceWallNs: bigint;
+  /** Paths of every file the run wrote (collector exports and `run.json`). */
+  files: string[];
+  /** The `blockDim` used. */
+  blockDim: number;
+  /** AI CPU threads of the `run` kernel. */
+  aicpuThreads: number;
+  /** One summary per collector that ran. */
+  collectors: CollectorSummary[];
+  /** Host-side durations. */
+  hostTimings: HostTimings;
+}

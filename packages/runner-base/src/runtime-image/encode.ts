@@ -1,0 +1,134 @@
+/**
+ * Encodes a task graph into a runtime image: the bytes a run copies to device memory and hands to
+ * the AI CPU scheduler through `KernelArgs.runtimeArgs`. Pure: graph in, bytes out.
+ */
+import { alignUp } from '../validate';
+import {
+  KERNEL_ENTRY_BYTES,
+  RT_NONE,
+  RUNTIME_IMAGE_MAGIC,
+  RUNTIME_IMAGE_VERSION,
+  RtArgKind,
+  RtCoreType,
+  RtTaskFlag,
+  RuntimeImageHeader,
+  RuntimeImageKernel,
+  RuntimeImageTask,
+  SECTION_ALIGN,
+} from './layout';
+import type { TaskGraph } from './task-graph';
+import { validateGraph } from './validate-graph';
+
+/** An encoded runtime image and a summary of what is in it. */
+export interface RuntimeImage {
+  /** The image bytes (little-endian), ready to copy to device memory. */
+  bytes: Uint8Array;
+  /** Number of tasks. */
+  taskCount: number;
+  /** Number of kernel-table entries. */
+  kernelCount: number;
+  /** Number of dependency edges. */
+  edgeCount: number;
+  /** Number of dependency-only tasks. */
+  dummyCount: number;
+}
+
+function sectionEnd(start: number, bytes: number): number {
+  return Number(alignUp(BigInt(start + bytes), SECTION_ALIGN));
+}
+
+/**
+ * Validates `graph` and encodes it (format: `docs/runtime-image.md`).
+ *
+ * @throws GraphError when the graph is malformed (nothing is encoded then)
+ */
+export function encodeRuntimeImage(graph: TaskGraph): RuntimeImage {
+  const { kernels, tasks } = validateGraph(graph);
+
+  const successors: number[][] = tasks.map(() => []);
+  tasks.forEach((t, i) => t.deps.forEach((d) => successors[d]!.push(i)));
+  const argCount = tasks.reduce((n, t) => n + t.args.length, 0);
+  const edgeCount = tasks.reduce((n, t) => n + t.deps.length, 0);
+
+  const tasksOffset = RuntimeImageHeader.size;
+  const kernelsOffset = sectionEnd(tasksOffset, tasks.length * RuntimeImageTask.size);
+  const argsOffset = sectionEnd(kernelsOffset, kernels.length * RuntimeImageKernel.size);
+  const argKindsOffset = sectionEnd(argsOffset, argCount * 8);
+  const successorsOffset = sectionEnd(argKindsOffset, argCount);
+  const totalSize = sectionEnd(successorsOffset, edgeCount * 4);
+
+  const bytes = new Uint8Array(totalSize);
+  const view = new DataView(bytes.buffer);
+
+  RuntimeImageHeader.encodeInto(
+    {
+      magic: RUNTIME_IMAGE_MAGIC,
+      version: RUNTIME_IMAGE_VERSION,
+      taskCount: tasks.length,
+      kernelCount: kernels.length,
+      argCount,
+      successorCount: edgeCount,
+      rootCount: tasks.filter((t) => t.deps.length === 0).length,
+      tasksOffset,
+      kernelsOffset,
+      argsOffset,
+      argKindsOffset,
+      successorsOffset,
+      totalSize,
+    },
+    bytes,
+    0,
+  );
+
+  let argCursor = 0;
+  let succCursor = 0;
+  let dummyCount = 0;
+  tasks.forEach((t, i) => {
+    const ids = [t.kernels[0] ?? RT_NONE, t.kernels[1] ?? RT_NONE, t.kernels[2] ?? RT_NONE];
+    const dummy = t.coreType === 'none';
+    if (dummy) dummyCount++;
+    RuntimeImageTask.encodeInto(
+      {
+        kernelIds: ids,
+        coreType: RtCoreType[t.coreType],
+        flags: dummy ? RtTaskFlag.dummy : 0,
+        argOffset: argCursor,
+        argCount: t.args.length,
+        predCount: t.deps.length,
+        successorOffset: succCursor,
+        successorCount: successors[i]!.length,
+        pending: t.deps.length,
+        state: 0,
+      },
+      bytes,
+      tasksOffset + i * RuntimeImageTask.size,
+    );
+    for (const arg of t.args) {
+      view.setBigUint64(argsOffset + argCursor * 8, arg.value, true);
+      view.setUint8(argKindsOffset + argCursor, RtArgKind[arg.kind]);
+      argCursor++;
+    }
+    for (const s of successors[i]!) {
+      view.setUint32(successorsOffset + succCursor * 4, s, true);
+      succCursor++;
+    }
+  });
+
+  kernels.forEach((k, i) => {
+    const entry = new Array<number>(KERNEL_ENTRY_BYTES).fill(0);
+    for (let c = 0; c < k.entry.length; c++) entry[c] = k.entry.charCodeAt(c);
+    RuntimeImageKernel.encodeInto(
+      {
+        imageAddr: k.imageAddr,
+        imageSize: BigInt(k.imageSize),
+        coreType: RtCoreType[k.coreType],
+        argCount: k.argCount ?? RT_NONE,
+        entry,
+      },
+      bytes,
+      kernelsOffset + i * RuntimeImageKernel.size,
+    );
+  });
+
+  return { bytes, taskCount: tasks.length, kernelCount: kernels.length, edgeCount, dummyCount };
+}
