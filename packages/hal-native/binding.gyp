@@ -13,6 +13,11 @@
         "native/sim/sim_stream.cc",
         "native/sim/sim_backend.cc",
         "native/cann/cann_backend.cc",
+        "native/cann/vendor_loader.cc",
+        "native/cann/vendor_error.cc",
+        "native/cann/device_context.cc",
+        "native/cann/elf_exports.cc",
+        "native/cann/aicpu_staging.cc",
         "native/binding/args.cc",
         "native/binding/addon.cc"
       ],

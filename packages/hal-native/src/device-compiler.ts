@@ -209,8 +209,9 @@ async function probeCompiler(cxx: string): Promise<DeviceCompilerInfo> {
   } catch (error) {
     const failure = error as RunFailure;
     if (failure.code === 'ENOENT' || failure.code === 'EACCES') throw notFound(argv);
+    const detail = trimDiagnostics(failure.stderr ?? String(error));
     throw new DeviceCompileError(
-      `device compiler ${JSON.stringify(argv.join(' '))} did not answer --version / -dumpmachine: ${trimDiagnostics(failure.stderr ?? String(error))}`,
+      `device compiler ${JSON.stringify(argv.join(' '))} did not answer --version / -dumpmachine: ${detail}`,
       { code: DeviceCompileErrorCode.CompilerNotFound, command: argv },
     );
   }
@@ -390,12 +391,18 @@ export async function compileDeviceProgramDetailed(options: CompileDeviceProgram
   const key = hash.digest('hex');
   const cachePath = path.join(cacheDir, `${key}.so`);
 
+  // No await between this lookup and the set below, so identical concurrent calls share one compile.
   const pending = inFlight.get(cachePath);
-  if (pending !== undefined) return { ...(await pending), cacheHit: true, diagnostics: '' };
-  const cached = await readCached(cachePath);
-  if (cached !== undefined) return { image: cached, cacheHit: true, cachePath, key, diagnostics: '' };
-
-  const build = compileInto(info.command, flags, language, extraFlags, sources, cacheDir, cachePath, key, timeoutMs);
+  if (pending !== undefined) {
+    const shared = await pending;
+    // A copy, so one caller patching its image cannot change another's.
+    return { ...shared, image: new Uint8Array(shared.image), cacheHit: true, diagnostics: '' };
+  }
+  const build = (async (): Promise<DeviceProgramBuild> => {
+    const cached = await readCached(cachePath);
+    if (cached !== undefined) return { image: cached, cacheHit: true, cachePath, key, diagnostics: '' };
+    return compileInto(info.command, flags, language, extraFlags, sources, cacheDir, cachePath, key, timeoutMs);
+  })();
   inFlight.set(cachePath, build);
   try {
     return await build;
@@ -451,7 +458,12 @@ async function compileInto(
       if (failure.code === 'ENOENT' || failure.code === 'EACCES') throw notFound(compiler);
       const stderr = (failure.stderr || failure.stdout || '').trim();
       const names = sources.map((s) => s.label).join(', ');
-      const why = failure.killed === true ? `timed out after ${timeoutMs} ms` : typeof failure.code === 'number' ? `exit ${failure.code}` : `signal ${String(failure.signal)}`;
+      const why =
+        failure.killed === true
+          ? `timed out after ${timeoutMs} ms`
+          : typeof failure.code === 'number'
+            ? `exit ${failure.code}`
+            : `signal ${String(failure.signal)}`;
       throw new DeviceCompileError(
         `device program compile failed (${why}) for ${names} with ${compiler.join(' ')}:\n${trimDiagnostics(stderr)}`,
         {

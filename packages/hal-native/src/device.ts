@@ -134,8 +134,9 @@ class NativeDevice implements HalDevice {
     this.handle('reset').reset();
   }
   close(): void {
-    this.#native?.close();
-    this.#native = undefined;
+    const native = this.#native;
+    this.#native = undefined; // closed even if the backend's reset fails
+    native?.close();
   }
 
   /** The cheapest call through the binding; benchmarks use it as the N-API baseline. */

@@ -72,6 +72,8 @@ export interface DeviceProperties {
   readonly pmuCounters: number;
   /** Whether device memory can be mapped into the host (a2a3 only). */
   readonly hostMapping: boolean;
+  /** a2a3 hardware: the FFTS base address for KernelArgs `fftsBaseAddr`; `0n` on the simulator and on a5. */
+  readonly fftsBaseAddr: bigint;
 }
 
 /** Live device memory as the HAL sees it. */

@@ -166,6 +166,7 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
       o.Set("timestampHz", static_cast<double>(p.arch->timestampHz));
       o.Set("pmuCounters", p.arch->pmuCounters);
       o.Set("hostMapping", p.arch->hostMapping);
+      o.Set("fftsBaseAddr", Napi::BigInt::New(env, p.fftsBaseAddr));
       return o;
     });
   }
@@ -333,8 +334,9 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
     return guarded(info.Env(), "close", [&]() -> Napi::Value {
       if (backend_) {
         detachAllMappings();
-        backend_->reset();
-        backend_.reset();  // pending synchronize workers hold their own reference
+        // Released even when the reset fails: a closed device must refuse further use either way.
+        std::shared_ptr<Backend> backend = std::move(backend_);
+        backend->reset();  // pending synchronize workers hold their own reference
       }
       return info.Env().Undefined();
     });

@@ -41,12 +41,6 @@ CannBackend::CannBackend(const OpenOptions& options, const ArchInfo& arch, const
 
 CannBackend::~CannBackend() {
   // close() without a reset still must not leave device memory or a bound context behind.
-  bool owed;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    owed = !allocations_.empty() || !streams_.empty() || !programs_.empty() || !mappings_.empty();
-  }
-  if (!owed && !ctx_.attachedSinceReset()) return;
   try {
     reset();
   } catch (const HalException&) {
@@ -79,6 +73,7 @@ void CannBackend::open() {
     if (arch_.hostMapping) {
       uint32_t len = 0;
       checkVendor(api_.rtGetC2cCtrlAddr(&fftsBaseAddr_, &len), op, "rtGetC2cCtrlAddr");
+      props_.fftsBaseAddr = fftsBaseAddr_;
     }
   } catch (...) {
     (void)api_.rtDeviceReset(props_.deviceId);
@@ -477,6 +472,12 @@ void CannBackend::reset() {
   std::map<BinaryId, AicoreBinary> binaries;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Nothing was created and no thread bound the device since the last reset: the context is
+    // already gone, and resetting again would only create one to tear it down.
+    if (streams_.empty() && mappings_.empty() && allocations_.empty() && programs_.empty() && binaries_.empty() &&
+        !ctx_.attachedSinceReset()) {
+      return;
+    }
     streams.swap(streams_);
     mappings.swap(mappings_);
     allocations.swap(allocations_);
@@ -494,12 +495,19 @@ void CannBackend::reset() {
   // the RTS program handles while the context is still alive (RTS calls on a reset context crash
   // on a5), and the device context last. AI Core binaries have no unregister in CANN: the device
   // context releases them.
-  for (const auto& [id, stream] : streams) attempt(api_.rtStreamDestroy(stream), "rtStreamDestroy(stream " + std::to_string(id) + ")");
-  for (const auto& [addr, mapping] : mappings) {
-    attempt(api_.halHostUnregister(reinterpret_cast<void*>(addr), driverDeviceId_), "halHostUnregister(" + hexAddress(addr) + ")");
+  for (const auto& [id, stream] : streams) {
+    attempt(api_.rtStreamDestroy(stream), "rtStreamDestroy(stream " + std::to_string(id) + ")");
   }
-  for (const auto& [addr, size] : allocations) attempt(api_.rtFree(reinterpret_cast<void*>(addr)), "rtFree(" + hexAddress(addr) + ")");
-  for (const auto& [id, program] : programs) attempt(api_.rtsBinaryUnload(program.handle), "rtsBinaryUnload(program " + std::to_string(id) + ")");
+  for (const auto& [addr, mapping] : mappings) {
+    attempt(api_.halHostUnregister(reinterpret_cast<void*>(addr), driverDeviceId_),
+            "halHostUnregister(" + hexAddress(addr) + ")");
+  }
+  for (const auto& [addr, size] : allocations) {
+    attempt(api_.rtFree(reinterpret_cast<void*>(addr)), "rtFree(" + hexAddress(addr) + ")");
+  }
+  for (const auto& [id, program] : programs) {
+    attempt(api_.rtsBinaryUnload(program.handle), "rtsBinaryUnload(program " + std::to_string(id) + ")");
+  }
   attempt(api_.rtDeviceReset(props_.deviceId), "rtDeviceReset(" + std::to_string(props_.deviceId) + ")");
   ctx_.invalidate();
   // The op timeout belongs to the device context that was just torn down.

@@ -34,6 +34,8 @@ struct DeviceProps {
   uint32_t maxBlockDim = 0;
   uint64_t memoryBytes = 0;
   uint32_t allocationAlignment = 0;
+  // a2a3 hardware: the FFTS (C2C control) base address KernelArgs.fftsBaseAddr carries; 0 elsewhere.
+  uint64_t fftsBaseAddr = 0;
 };
 
 struct MemoryUsage {

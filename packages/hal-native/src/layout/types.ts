@@ -79,12 +79,13 @@ export type FieldValue<T> =
 
 /**
  * What encoding accepts for a decoded value type: 64-bit fields also take a `number` (a safe
- * integer), arrays may be readonly, and nested struct values may leave fields out (zero).
+ * integer), arrays may be readonly arrays or typed arrays of the right length, and nested struct
+ * values may leave fields out (they encode as zero).
  */
 export type FieldInput<V> = V extends bigint
   ? bigint | number
   : V extends readonly (infer E)[]
-    ? readonly FieldInput<E>[]
+    ? ArrayLike<FieldInput<E>>
     : V extends object
       ? StructInput<V>
       : V;
