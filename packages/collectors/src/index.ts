@@ -1,6 +1,45 @@
 /**
- * `@npurun/collectors`: the collector framework and the four shared collectors.
+ * `@npurun/collectors`: the collector framework and the four shared collectors (l2 swimlane,
+ * tensor dump, PMU, scope stats): shared-memory layouts, the host half of the queue protocol,
+ * reconcile, and streaming export.
  *
  * @packageDocumentation
  */
 export * from './collector';
+export * from './errors';
+export * from './arch';
+export * from './factory';
+export { deviceIncludeDir as collectorsDeviceIncludeDir, producerSources as collectorProducerSources } from './device-files';
+export type { CollectorContext } from './framework/context';
+export { CollectorBase, type DeviceCounters, type SetupResult } from './framework/base-collector';
+export { DrainEngine, type CollectedBuffer, type BufferConsumer, type Leftover, type DrainEngineOptions } from './framework/drain-engine';
+export { ResourceLedger, initAllOrNothing } from './framework/lifecycle';
+export { Poller, type PollerOptions, type PollTick } from './framework/poller';
+export { RecordSpool, type SpoolChunk } from './framework/spool';
+export { TextFileWriter } from './export/text-writer';
+export * from './memory';
+export * from './protocol/geometry';
+export * from './protocol/queues';
+export { ReadyQueueEntry, freeQueueLayout, FREE_QUEUE_BYTES, type FreeQueueValue } from './layout/common';
+export * as l2Layout from './l2-swimlane/layout';
+export * as dumpLayout from './tensor-dump/layout';
+export * as pmuLayout from './pmu/layout';
+export * as scopeStatsLayout from './scope-stats/layout';
+export { l2Geometry } from './l2-swimlane/geometry';
+export { dumpGeometry, dumpStateOffset } from './tensor-dump/geometry';
+export { pmuGeometry, pmuStateOffset } from './pmu/geometry';
+export { scopeStatsGeometry, scopeStatsStateOffset } from './scope-stats/geometry';
+export { L2SwimlaneCollector, L2_PERF_RECORDS_FILE, SWIMLANE_TRACE_FILE, type L2SwimlaneOptions } from './l2-swimlane/collector';
+export { L2TaskStore, TASK_ROW, type L2TaskRow, type PhaseClass } from './l2-swimlane/task-store';
+export { AicoreJoin } from './l2-swimlane/join';
+export { writeL2PerfJson, type L2ExportMeta } from './l2-swimlane/export-json';
+export { writeSwimlaneTrace, coreTid, aicpuTid, type TraceMeta } from './l2-swimlane/export-trace';
+export { phaseName, phaseClassOf } from './l2-swimlane/phases';
+export { TensorDumpCollector, TENSOR_DUMP_DIR, TENSOR_DUMP_MANIFEST, TENSOR_DUMP_BIN, type TensorDumpCollectorOptions } from './tensor-dump/collector';
+export { formatDumpManifestEntry, formatDumpManifestHead, type DumpManifestCounts, type DumpManifestEntry } from './tensor-dump/manifest';
+export { PmuCollector, PMU_FILE, type PmuCollectorOptions } from './pmu/collector';
+export { PMU_EVENT_TABLES, PMU_DEFAULT_EVENT_GROUP, PmuEventGroup, resolvePmuEventGroup, type PmuEventTable, type ResolvedPmuEventGroup } from './pmu/events';
+export { pmuCsvColumns, pmuEventGroupLabel, hexTaskId, SIMULATED_MARKER } from './pmu/csv';
+export { ScopeStatsCollector, SCOPE_STATS_FILE } from './scope-stats/collector';
+export { formatScopeStatsMetadata, formatScopeStatsRecord, SCOPE_STATS_SCHEMA_VERSION, type ScopeStatsMetadata } from './scope-stats/export';
+export { collectorHeaders, type GeneratedHeader } from './headers';

@@ -1,6 +1,11 @@
 /**
- * `@npurun/runner-a2a3`: the a2a3 runner (issue 5 builds it on runner-base).
+ * `@npurun/runner-a2a3`: npurun for a2a3 — `A2A3Runner`, its KernelArgs layout, the bundled smoke
+ * workloads and the `npurun-a2a3` command.
  *
  * @packageDocumentation
  */
-export {};
+export { A2A3Runner, type A2A3RunnerOptions } from './a2a3-runner';
+export { A2A3KernelArgs } from './kernel-args';
+export { workloads, workloadNames, runWorkload, type Workload, type WorkloadResult, type WorkloadName } from '@npurun/runner-base';
+export { DeviceRunnerBase } from '@npurun/runner-base';
+export { HalError } from '@npurun/hal-native';

@@ -1,6 +1,11 @@
 /**
- * `@npurun/runner-a5`: the a5 runner (issue 5 builds it on runner-base).
+ * `@npurun/runner-a5`: npurun for a5 — `A5Runner`, its KernelArgs layout, the bundled smoke
+ * workloads and the `npurun-a5` command.
  *
  * @packageDocumentation
  */
-export {};
+export { A5Runner, type A5RunnerOptions } from './a5-runner';
+export { A5KernelArgs } from './kernel-args';
+export { workloads, workloadNames, runWorkload, type Workload, type WorkloadResult, type WorkloadName } from '@npurun/runner-base';
+export { DeviceRunnerBase } from '@npurun/runner-base';
+export { HalError } from '@npurun/hal-native';

@@ -34,6 +34,7 @@ export interface AllocationInfo {
 export class DeviceAllocator implements CollectorDeviceMemory {
   private readonly live = new Map<bigint, AllocationInfo>();
   private readonly mapped = new Map<bigint, bigint>(); // mapped addr -> allocation it lies in
+  private readonly mappingsPerAllocation = new Map<bigint, number>();
   private bytes = 0n;
 
   /** @param device the HAL device allocations are made on */
@@ -67,12 +68,10 @@ export class DeviceAllocator implements CollectorDeviceMemory {
         addr: a,
       });
     }
-    for (const owner of this.mapped.values()) {
-      if (owner === a) {
-        throw new DeviceMemoryError(RunnerErrorCode.StillMapped, 'free', `free: 0x${a.toString(16)} is still mapped into the host; unmap it first`, {
-          addr: a,
-        });
-      }
+    if (this.mappingsPerAllocation.has(a)) {
+      throw new DeviceMemoryError(RunnerErrorCode.StillMapped, 'free', `free: 0x${a.toString(16)} is still mapped into the host; unmap it first`, {
+        addr: a,
+      });
     }
     // Forget the allocation only after the device accepted the free, so a failed free stays
     // visible to memoryStats() and to the finalize sweep.
@@ -140,6 +139,7 @@ export class DeviceAllocator implements CollectorDeviceMemory {
     }
     const mapping = this.device.mapToHost(a, n);
     this.mapped.set(a, owner.addr);
+    this.mappingsPerAllocation.set(owner.addr, (this.mappingsPerAllocation.get(owner.addr) ?? 0) + 1);
     return mapping;
   }
 
@@ -154,7 +154,16 @@ export class DeviceAllocator implements CollectorDeviceMemory {
       throw new DeviceMemoryError(RunnerErrorCode.MappingState, 'unmapFromHost', `unmapFromHost: 0x${a.toString(16)} is not mapped`, { addr: a });
     }
     this.device.unmapFromHost(a);
-    this.mapped.delete(a);
+    this.forgetMapping(a);
+  }
+
+  private forgetMapping(addr: bigint): void {
+    const owner = this.mapped.get(addr);
+    if (owner === undefined) return;
+    this.mapped.delete(addr);
+    const left = (this.mappingsPerAllocation.get(owner) ?? 1) - 1;
+    if (left === 0) this.mappingsPerAllocation.delete(owner);
+    else this.mappingsPerAllocation.set(owner, left);
   }
 
   /** Addresses currently mapped into the host. */
@@ -178,7 +187,7 @@ export class DeviceAllocator implements CollectorDeviceMemory {
       }
       // A mapping whose unmap failed is gone from the runner's point of view either way: the
       // device reset that follows finalize tears every mapping down.
-      this.mapped.delete(a);
+      this.forgetMapping(a);
     }
     for (const info of [...this.live.values()]) {
       try {
@@ -201,6 +210,7 @@ export class DeviceAllocator implements CollectorDeviceMemory {
   abandonAll(): void {
     this.live.clear();
     this.mapped.clear();
+    this.mappingsPerAllocation.clear();
     this.bytes = 0n;
   }
 

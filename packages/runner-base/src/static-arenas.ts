@@ -71,7 +71,13 @@ export class StaticArenas {
    * @throws InvalidArgumentError for a bad size (before any device call); ArenaError on failure
    */
   setup(gmHeapSize: ByteSize, gmSmSize: ByteSize, runtimeArenaSize: ByteSize): void {
-    const want = StaticArenas.validateSizes(gmHeapSize, gmSmSize, runtimeArenaSize);
+    this.setupValidated(StaticArenas.validateSizes(gmHeapSize, gmSmSize, runtimeArenaSize));
+  }
+
+  /** {@link setup} with sizes already validated by {@link validateSizes}. */
+  setupValidated(want: StaticArenaSizes): void {
+    // The common case (a runtime calling with its usual layout before every run) touches nothing.
+    if (this.satisfied('gmHeap', want.gmHeap) && this.satisfied('gmSm', want.gmSm) && this.satisfied('runtimeArena', want.runtimeArena)) return;
     for (const region of ARENA_REGIONS) {
       try {
         this.setupRegion(region, want[region]);
@@ -118,6 +124,12 @@ export class StaticArenas {
       this.arenas[region].forget();
       this.cached[region] = 0n;
     }
+  }
+
+  private satisfied(region: ArenaRegion, size: bigint): boolean {
+    const committed = this.arenas[region].isCommitted;
+    if (region === 'runtimeArena' && size === 0n) return !committed;
+    return committed ? size <= this.cached[region] : size === 0n;
   }
 
   private setupRegion(region: ArenaRegion, size: bigint): void {

@@ -118,7 +118,7 @@ export abstract class CollectorBase implements RunCollector {
       ledger.add(`${op} spool dir`, () => fs.rmSync(spoolDir, { recursive: true, force: true }));
       this.spoolDir = spoolDir;
       const setup = this.setup(shared, ledger, geometry);
-      const engine = new DrainEngine(op, geometry, shared, this.access, memory, ledger, (b) => this.onBuffer(b));
+      const engine = new DrainEngine(op, geometry, shared, this.access, memory, ledger, (b) => this.onBuffer(b), this.ctx.engine);
       engine.prime();
       // The one bulk write: the device has not started, so nothing it owns can be rolled back.
       shared.pushAll();

@@ -4,6 +4,7 @@ import type { HostAccessMode } from '../arch';
 import { archConstants } from '../arch';
 import type { CollectorDeviceMemory } from '../collector';
 import { CollectorError, CollectorErrorCode } from '../errors';
+import type { DrainEngineOptions } from './drain-engine';
 import type { PollerOptions } from './poller';
 
 /** The run a collector serves. */
@@ -24,6 +25,8 @@ export interface CollectorContext {
   readonly access?: HostAccessMode;
   /** Drain-loop pacing. */
   readonly poll?: PollerOptions;
+  /** Drain-engine tuning (buffer caps, the free queues' starting counter). */
+  readonly engine?: DrainEngineOptions;
   /** Directory for spool files (default: the OS temporary directory). */
   readonly spoolDir?: string;
 }

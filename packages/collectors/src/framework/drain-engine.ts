@@ -51,6 +51,11 @@ export interface DrainEngineOptions {
    * preallocated count). Beyond it the free queues are not topped up and the device drops.
    */
   readonly maxBuffersPerKind?: readonly number[];
+  /**
+   * The value every free queue's free-running head and tail start at (default 0). The protocol
+   * accepts any start; tests start near 2^32 to exercise the wrap.
+   */
+  readonly firstFreeQueueCounter?: number;
 }
 
 interface OwnedBuffer {
@@ -80,6 +85,7 @@ export class DrainEngine {
   private readonly fqHeadOffsets: number[];
   private readonly fqTailOffsets: number[];
   private readonly statesStart: number;
+  private readonly firstCounter: number;
 
   constructor(
     private readonly op: string,
@@ -97,8 +103,9 @@ export class DrainEngine {
     this.owned = new Array<number>(kinds).fill(0);
     const pre = new Array<number>(kinds).fill(0);
     for (const p of geometry.pools) pre[p.kind] = (pre[p.kind] ?? 0) + p.preallocate;
-    this.maxPerKind = pre.map((n, k) => options.maxBuffersPerKind?.[k] ?? Math.max(2 * n, 1));
-    this.fqTails = geometry.pools.map(() => 0);
+    this.maxPerKind = pre.map((n, k) => options.maxBuffersPerKind?.[k] ?? 2 * n);
+    this.firstCounter = (options.firstFreeQueueCounter ?? 0) >>> 0;
+    this.fqTails = geometry.pools.map(() => this.firstCounter);
     this.fqHeadOffsets = geometry.pools.map((p) => p.freeQueueOffset + freeQueueLayout(p.slotCount).offsetOf('head'));
     this.fqTailOffsets = geometry.pools.map((p) => p.freeQueueOffset + freeQueueLayout(p.slotCount).offsetOf('tail'));
     this.statesStart = Math.min(geometry.sharedBytes, ...geometry.pools.map((p) => p.freeQueueOffset));
@@ -115,6 +122,8 @@ export class DrainEngine {
    */
   prime(): void {
     this.geometry.pools.forEach((pool, i) => {
+      this.shared.view.setUint32(this.fqHeadOffsets[i]!, this.firstCounter, true);
+      this.shared.view.setUint32(this.fqTailOffsets[i]!, this.firstCounter, true);
       for (let n = 0; n < pool.preallocate; n++) this.recycled[pool.kind]!.push(this.allocate(pool.kind));
       this.topUp(i, false);
     });

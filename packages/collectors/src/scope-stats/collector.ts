@@ -1,0 +1,92 @@
+/** The scope-stats collector (SPEC §8 bit 4; reference collectors.md §5). */
+import * as path from 'node:path';
+import type { CollectorSummary, ExportOptions } from '../collector';
+import type { CollectorContext } from '../framework/context';
+import { CollectorBase, type DeviceCounters, type SetupResult } from '../framework/base-collector';
+import type { CollectedBuffer } from '../framework/drain-engine';
+import type { ResourceLedger } from '../framework/lifecycle';
+import { RecordSpool } from '../framework/spool';
+import { TextFileWriter } from '../export/text-writer';
+import type { SharedRegion } from '../memory';
+import type { ProtocolGeometry } from '../protocol/geometry';
+import { formatScopeStatsMetadata, formatScopeStatsRecord } from './export';
+import { scopeStatsGeometry, scopeStatsStateOffset } from './geometry';
+import { ScopeStatsBufferState, ScopeStatsHeader, ScopeStatsRecord } from './layout';
+
+/** Relative path of the export. */
+export const SCOPE_STATS_FILE = path.join('scope_stats', 'scope_stats.jsonl');
+
+/** Collects scope begin/end records from the orchestrator and writes `scope_stats.jsonl`. */
+export class ScopeStatsCollector extends CollectorBase {
+  /** @inheritDoc */
+  readonly name = 'scopeStats' as const;
+  private spool: RecordSpool | undefined;
+
+  /** Creates the collector (no device work until {@link init}). */
+  constructor(ctx: CollectorContext) {
+    super(ctx);
+  }
+
+  protected geometry(): ProtocolGeometry {
+    return scopeStatsGeometry(this.ctx.arch);
+  }
+
+  protected setup(shared: SharedRegion, ledger: ResourceLedger): SetupResult {
+    ScopeStatsHeader[this.ctx.arch].writeField(shared.bytes, 'numInstances', 1);
+    this.spool = ledger.acquire('scopeStats spool', () => new RecordSpool(this.spoolDir!, 'scope_stats', ScopeStatsRecord.size), (s) => s.dispose());
+    return {};
+  }
+
+  protected onBuffer(buffer: CollectedBuffer): void {
+    const spool = this.spool!;
+    for (let i = 0; i < buffer.count; i++) {
+      const at = spool.nextRow();
+      new Uint8Array(spool.rowView.buffer, at, ScopeStatsRecord.size).set(
+        buffer.records.subarray(i * ScopeStatsRecord.size, (i + 1) * ScopeStatsRecord.size),
+      );
+    }
+  }
+
+  protected readCounters(shared: SharedRegion): DeviceCounters {
+    const state = scopeStatsStateOffset(this.ctx.arch);
+    return {
+      total: ScopeStatsBufferState.readField(shared.bytes, 'totalRecordCount', state),
+      dropped: ScopeStatsBufferState.readField(shared.bytes, 'droppedRecordCount', state),
+      mismatch: 0,
+    };
+  }
+
+  protected async writeFiles(outputDir: string, options: ExportOptions, summary: CollectorSummary | undefined): Promise<string[]> {
+    const h = ScopeStatsHeader[this.ctx.arch];
+    const shared = this.shared!;
+    shared.pull(0, h.size);
+    const file = path.join(outputDir, SCOPE_STATS_FILE);
+    const out = await TextFileWriter.open(file, this.op('exportFiles'));
+    try {
+      await out.write(
+        formatScopeStatsMetadata({
+          fatal: h.readField(shared.bytes, 'fatalLatched') !== 0,
+          dropped: summary?.dropped ?? 0,
+          total: summary?.total ?? 0,
+          taskWindowMax: h.readField(shared.bytes, 'taskWindowCap'),
+          heapMax: h.readField(shared.bytes, 'heapCap'),
+          tensormapMax: h.readField(shared.bytes, 'tensormapCap'),
+          incomplete: options.incomplete,
+        }) + '\n',
+      );
+      for (const chunk of this.spool!.chunks()) {
+        for (let i = 0; i < chunk.rows; i++) await out.write(formatScopeStatsRecord(chunk.view, i * ScopeStatsRecord.size) + '\n');
+      }
+      await out.close();
+    } catch (err) {
+      out.destroy();
+      throw err;
+    }
+    return [file];
+  }
+
+  protected disposeHost(): void {
+    // The spool is released with the ledger.
+    this.spool = undefined;
+  }
+}

@@ -1,0 +1,262 @@
+/** The tensor-dump collector (SPEC §8 bit 0; reference collectors.md §3). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { CollectorSummary, ExportOptions } from '../collector';
+import { CollectorError, CollectorErrorCode, describeError } from '../errors';
+import { CollectorBase, type DeviceCounters, type SetupResult } from '../framework/base-collector';
+import type { CollectorContext } from '../framework/context';
+import type { CollectedBuffer } from '../framework/drain-engine';
+import type { ResourceLedger } from '../framework/lifecycle';
+import { RecordSpool } from '../framework/spool';
+import { TextFileWriter } from '../export/text-writer';
+import type { DeviceWindow, SharedRegion } from '../memory';
+import type { ProtocolGeometry } from '../protocol/geometry';
+import { dumpGeometry, dumpStateOffset } from './geometry';
+import { DUMP_MAGIC, DumpBufferState, DumpHeader, TensorDumpRecord } from './layout';
+import { DUMP_MANIFEST_TAIL, formatDumpManifestEntry, formatDumpManifestHead, type DumpManifestCounts } from './manifest';
+
+/** Relative paths of the export. */
+export const TENSOR_DUMP_DIR = 'tensor_dump';
+/** Manifest file name. */
+export const TENSOR_DUMP_MANIFEST = 'tensor_dump.json';
+/** Payload file name. */
+export const TENSOR_DUMP_BIN = 'tensor_dump.bin';
+
+/** Tensor-dump options. */
+export interface TensorDumpCollectorOptions {
+  /** Payload arena per dump thread, bytes (default: the arch's 128 MiB). */
+  readonly arenaBytesPerThread?: number;
+}
+
+const R = TensorDumpRecord;
+const ROW_BIN_OFFSET = R.size;
+const ROW_BIN_SIZE = R.size + 8;
+const ROW_OVERWRITTEN = R.size + 16;
+const ROW_BYTES = R.size + 24;
+const OFF_PAYLOAD = R.offsetOf('payloadOffset');
+const OFF_SIZE = R.offsetOf('payloadSize');
+
+/** Collects dumped tensors: metadata into the manifest, payloads into the .bin. */
+export class TensorDumpCollector extends CollectorBase {
+  /** @inheritDoc */
+  readonly name = 'tensorDump' as const;
+  private readonly arenaBytes: number;
+  private arenas: DeviceWindow[] = [];
+  private spool: RecordSpool | undefined;
+  private binFd: number | undefined;
+  private binPath: string | undefined;
+  private binBytes = 0;
+  private readonly counts: DumpManifestCounts = {
+    total: 0,
+    beforeDispatch: 0,
+    afterCompletion: 0,
+    input: 0,
+    output: 0,
+    inout: 0,
+    truncated: 0,
+    droppedRecords: 0,
+    droppedOverwrite: 0,
+  };
+
+  /** Creates the collector. */
+  constructor(ctx: CollectorContext, options: TensorDumpCollectorOptions = {}) {
+    super(ctx);
+    const arena = options.arenaBytesPerThread ?? this.arch.dump.arenaBytesPerThread;
+    if (!Number.isSafeInteger(arena) || arena < 4096) {
+      throw new CollectorError(CollectorErrorCode.InvalidArgument, 'tensorDump.create', `arenaBytesPerThread must be an integer ≥ 4096 (got ${String(arena)})`);
+    }
+    this.arenaBytes = arena;
+  }
+
+  protected geometry(): ProtocolGeometry {
+    return dumpGeometry(this.ctx.arch, this.ctx.aicpuThreads);
+  }
+
+  protected setup(shared: SharedRegion, ledger: ResourceLedger): SetupResult {
+    const arch = this.ctx.arch;
+    const h = DumpHeader[arch];
+    h.writeField(shared.bytes, 'numDumpThreads', this.ctx.aicpuThreads);
+    h.writeField(shared.bytes, 'recordsPerBuffer', this.arch.dump.recordsPerBuffer);
+    h.writeField(shared.bytes, 'arenaSizePerThread', BigInt(this.arenaBytes));
+    h.writeField(shared.bytes, 'magic', DUMP_MAGIC);
+    const memory = this.ctx.memory;
+    for (let t = 0; t < this.ctx.aicpuThreads; t++) {
+      const base = ledger.acquire('tensorDump arena', () => memory.alloc(this.arenaBytes), (a) => memory.free(a));
+      const window = ledger.acquire('tensorDump arena view', () => this.access.window(base, this.arenaBytes), (w) => w.release());
+      this.arenas.push(window);
+      const at = dumpStateOffset(arch, t);
+      DumpBufferState.writeField(shared.bytes, 'arenaBase', base, at);
+      DumpBufferState.writeField(shared.bytes, 'arenaSize', BigInt(this.arenaBytes), at);
+    }
+    this.spool = ledger.acquire('tensorDump spool', () => new RecordSpool(this.spoolDir!, 'tensor_dump', ROW_BYTES, 1024), (s) => s.dispose());
+    this.binPath = path.join(this.spoolDir!, TENSOR_DUMP_BIN);
+    ledger.add('tensorDump payload file', () => this.closeBin());
+    return {};
+  }
+
+  protected onBuffer(buffer: CollectedBuffer): void {
+    const thread = buffer.geometry.instance;
+    const spool = this.spool!;
+    const stateAt = dumpStateOffset(this.ctx.arch, thread);
+    const writeOffAt = stateAt + DumpBufferState.offsetOf('arenaWriteOffset');
+    // Own copy: in shadow mode the payload reads below reuse the scratch the records sit in.
+    const records = buffer.records.slice();
+    for (let i = 0; i < buffer.count; i++) {
+      const rec = i * R.size;
+      const at = spool.nextRow();
+      new Uint8Array(spool.rowView.buffer, at, ROW_BYTES).set(records.subarray(rec, rec + R.size));
+      const rv = spool.rowView;
+      const payloadOffset = rv.getBigUint64(at + OFF_PAYLOAD, true);
+      const payloadSize = Number(rv.getBigUint64(at + OFF_SIZE, true));
+      let binOffset = 0;
+      let binSize = 0;
+      let overwritten = false;
+      if (payloadSize > 0 && payloadSize <= this.arenaBytes) {
+        binOffset = this.binBytes;
+        this.copyPayload(thread, payloadOffset, payloadSize);
+        // The AI CPU advances its monotonic cursor before it copies a payload in, so anything more
+        // than one arena behind the cursor (read after our copy) may have been overwritten.
+        this.shared!.pull(writeOffAt, 8);
+        const cursor = this.shared!.view.getBigUint64(writeOffAt, true);
+        overwritten = cursor > BigInt(this.arenaBytes) && payloadOffset < cursor - BigInt(this.arenaBytes);
+        if (overwritten) {
+          binOffset = 0;
+          this.binBytes -= payloadSize;
+          fs.ftruncateSync(this.binFd!, this.binBytes);
+        } else {
+          binSize = payloadSize;
+        }
+      } else if (payloadSize > this.arenaBytes) {
+        overwritten = true;
+      }
+      rv.setBigUint64(at + ROW_BIN_OFFSET, BigInt(binOffset), true);
+      rv.setBigUint64(at + ROW_BIN_SIZE, BigInt(binSize), true);
+      rv.setUint8(at + ROW_OVERWRITTEN, overwritten ? 1 : 0);
+      this.count(rv, at, overwritten);
+    }
+  }
+
+  private copyPayload(thread: number, payloadOffset: bigint, size: number): void {
+    if (this.binFd === undefined) this.binFd = fs.openSync(this.binPath!, 'w+');
+    const arena = this.arenas[thread]!;
+    const start = Number(payloadOffset % BigInt(this.arenaBytes));
+    const first = Math.min(size, this.arenaBytes - start);
+    this.appendBin(arena.read(start, first));
+    if (first < size) this.appendBin(arena.read(0, size - first));
+  }
+
+  private appendBin(bytes: Uint8Array): void {
+    let done = 0;
+    while (done < bytes.length) done += fs.writeSync(this.binFd!, bytes, done, bytes.length - done, this.binBytes + done);
+    this.binBytes += bytes.length;
+  }
+
+  private count(v: DataView, at: number, overwritten: boolean): void {
+    const c = this.counts;
+    c.total++;
+    const stage = v.getUint8(at + R.offsetOf('stage'));
+    const role = v.getUint8(at + R.offsetOf('role'));
+    if (stage === 0) c.beforeDispatch++;
+    else if (stage === 1) c.afterCompletion++;
+    if (role === 0) c.input++;
+    else if (role === 1) c.output++;
+    else if (role === 2) c.inout++;
+    if (v.getUint8(at + R.offsetOf('truncated')) !== 0) c.truncated++;
+    if (overwritten) c.droppedOverwrite++;
+  }
+
+  protected readCounters(shared: SharedRegion): DeviceCounters {
+    let dropped = 0;
+    for (let t = 0; t < this.ctx.aicpuThreads; t++) {
+      dropped += DumpBufferState.readField(shared.bytes, 'droppedRecordCount', dumpStateOffset(this.ctx.arch, t));
+    }
+    return { total: 0, dropped, mismatch: 0, derivedTotal: true };
+  }
+
+  protected override extraNotes(): string[] {
+    return this.counts.droppedOverwrite > 0 ? [`${this.counts.droppedOverwrite} payload(s) overwritten in the arena before the host copied them`] : [];
+  }
+
+  protected async writeFiles(outputDir: string, options: ExportOptions, summary: CollectorSummary | undefined): Promise<string[]> {
+    const dir = path.join(outputDir, TENSOR_DUMP_DIR);
+    const manifestPath = path.join(dir, TENSOR_DUMP_MANIFEST);
+    const binOut = path.join(dir, TENSOR_DUMP_BIN);
+    const op = this.op('exportFiles');
+    await fs.promises.mkdir(dir, { recursive: true }).catch((err: unknown) => {
+      throw new CollectorError(CollectorErrorCode.ExportFailed, op, `cannot create ${dir}: ${describeError(err)}`);
+    });
+    // The payloads were spooled during the run; move them into place (copy across filesystems).
+    this.closeBin();
+    const files: string[] = [];
+    if (this.binPath !== undefined && fs.existsSync(this.binPath)) {
+      try {
+        await fs.promises.rename(this.binPath, binOut);
+      } catch {
+        await pipeline(fs.createReadStream(this.binPath), fs.createWriteStream(binOut)).catch((err: unknown) => {
+          throw new CollectorError(CollectorErrorCode.ExportFailed, op, `cannot write ${binOut}: ${describeError(err)}`);
+        });
+        await fs.promises.rm(this.binPath, { force: true });
+      }
+    } else {
+      await fs.promises.writeFile(binOut, new Uint8Array(0));
+    }
+    files.push(binOut);
+    this.counts.droppedRecords = summary?.dropped ?? 0;
+    const out = await TextFileWriter.open(manifestPath, op);
+    try {
+      await out.write(formatDumpManifestHead(this.counts, options.incomplete));
+      let first = true;
+      for (const chunk of this.spool!.chunks(1024)) {
+        for (let r = 0; r < chunk.rows; r++) {
+          const text = formatDumpManifestEntry(decodeRow(chunk.view, r * ROW_BYTES));
+          await out.write(first ? text : ',' + text);
+          first = false;
+        }
+      }
+      await out.write(DUMP_MANIFEST_TAIL);
+      await out.close();
+    } catch (err) {
+      out.destroy();
+      throw err;
+    }
+    files.unshift(manifestPath);
+    return files;
+  }
+
+  private closeBin(): void {
+    if (this.binFd === undefined) return;
+    const fd = this.binFd;
+    this.binFd = undefined;
+    fs.closeSync(fd);
+  }
+
+  protected disposeHost(): void {
+    this.closeBin();
+    this.spool = undefined;
+    this.arenas = [];
+  }
+}
+
+function decodeRow(v: DataView, at: number) {
+  const ndims = Math.min(v.getUint8(at + R.offsetOf('ndims')), 5);
+  const shapes = R.offsetOf('shapes');
+  const strides = R.offsetOf('strides');
+  return {
+    taskId: v.getBigUint64(at + R.offsetOf('taskId'), true),
+    subtaskId: v.getUint8(at + R.offsetOf('subtaskId')),
+    funcId: v.getUint32(at + R.offsetOf('funcId'), true),
+    role: v.getUint8(at + R.offsetOf('role')),
+    stage: v.getUint8(at + R.offsetOf('stage')),
+    argIndex: v.getUint32(at + R.offsetOf('argIndex'), true),
+    dtype: v.getUint8(at + R.offsetOf('dtype')),
+    isContiguous: v.getUint8(at + R.offsetOf('isContiguous')) !== 0,
+    shape: Array.from({ length: ndims }, (_, i) => v.getUint32(at + shapes + 4 * i, true)),
+    strides: Array.from({ length: ndims }, (_, i) => v.getUint32(at + strides + 4 * i, true)),
+    startOffset: v.getBigUint64(at + R.offsetOf('startOffset'), true),
+    binOffset: Number(v.getBigUint64(at + ROW_BIN_OFFSET, true)),
+    binSize: Number(v.getBigUint64(at + ROW_BIN_SIZE, true)),
+    truncated: v.getUint8(at + R.offsetOf('truncated')) !== 0,
+    overwritten: v.getUint8(at + ROW_OVERWRITTEN) !== 0,
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * KernelArgs of a2a3 (SPEC §9): the struct handed to every device kernel. Its front (40 bytes of
+ * zeros, then deviceArgs, runtimeArgs, regs) is fixed by the vendor runtime; the offsets are
+ * asserted because device programs built elsewhere read them. The C header the simulator's device
+ * programs include is generated from this one declaration.
+ */
+import { array, pad, ptr, struct, u32, u64 } from '@npurun/hal-native';
+
+/** a2a3 KernelArgs (160 bytes). */
+export const A2A3KernelArgs = struct(
+  'npurun_kernel_args',
+  {
+    unused: { type: array(u64, 5), offset: 0, doc: 'zeros: layout fixed by the vendor AI CPU loader' },
+    deviceArgs: { type: ptr, offset: 40 },
+    runtimeArgs: { type: ptr, offset: 48, doc: 'device address of the runtime image' },
+    regs: { type: ptr, offset: 56, doc: 'per-core dispatch registers (simulator: the dispatch block)' },
+    fftsBaseAddr: { type: u64, offset: 64 },
+    dumpDataBase: { type: ptr, offset: 72 },
+    l2PerfDataBase: { type: ptr, offset: 80 },
+    pmuDataBase: { type: ptr, offset: 88 },
+    pmuRegAddrs: { type: ptr, offset: 96, doc: 'per-core PMU register table; 0 in the simulator' },
+    depGenDataBase: { type: ptr, offset: 104 },
+    scopeStatsDataBase: { type: ptr, offset: 112 },
+    aicoreRingAddr: { type: ptr, offset: 120, doc: 'table, one slot per core, allocated by the host, filled by the AI CPU' },
+    logLevel: { type: u32, offset: 128, doc: '0 debug ... 4 off' },
+    logInfoV: { type: u32, offset: 132, doc: 'INFO verbosity 0-9' },
+    enableProfilingFlag: { type: u32, offset: 136, doc: 'diagnostic bits (SPEC §8)' },
+    pad0: pad(4),
+    deviceWallDataBase: { type: ptr, offset: 144, doc: '8-byte buffer the AI CPU writes the run wall time into (ns)' },
+    deviceId: { type: u32, offset: 152 },
+    pad1: pad(4),
+  },
+  { size: 160, doc: 'a2a3 KernelArgs' },
+);

@@ -1,0 +1,58 @@
+/**
+ * `A5Runner`: npurun for Ascend A5. Everything shared lives in `DeviceRunnerBase`; this class holds
+ * only what a5 does differently: its KernelArgs layout, when the KernelArgs copy is uploaded (after
+ * the AI CPU launches, just before the AI Core launch), its diagnostics wiring (shadow copies — a5
+ * has no host mapping — and the per-core ring tables) and its finalize (collectors only stopped;
+ * `finalizeCommon`'s allocator sweep frees their device buffers).
+ */
+import {
+  DeviceRunnerBase,
+  resolveExecutors,
+  type ArchSpec,
+  type DeviceRunnerOptions,
+  type ExecutorBinaries,
+  type RunContext,
+} from '@npurun/runner-base';
+import { A5KernelArgs } from './kernel-args';
+import { initA5Diagnostics } from './diagnostics';
+
+/** Options of {@link A5Runner.create}. */
+export interface A5RunnerOptions extends DeviceRunnerOptions {
+  /** `'a5sim'` (default) or `'a5'`. */
+  platform?: 'a5sim' | 'a5';
+  /**
+   * The runtime's executor programs. Default on `a5sim`: npurun's simulated runtime. Required on
+   * `a5`, where the executors are the runtime's own device binaries.
+   */
+  executors?: ExecutorBinaries;
+}
+
+/** Runs prepared runtimes on one a5 device (SPEC §6, §13). */
+export class A5Runner extends DeviceRunnerBase {
+  private constructor(spec: ArchSpec, options: A5RunnerOptions) {
+    super(spec, options);
+  }
+
+  /**
+   * Creates a runner. The device opens on first use.
+   *
+   * @throws InvalidArgumentError for a platform of another arch (e.g. `'a2a3sim'`) or any bad option
+   */
+  static async create(options: A5RunnerOptions = {}): Promise<A5Runner> {
+    const platform = options.platform ?? 'a5sim';
+    const spec: ArchSpec = {
+      arch: 'a5',
+      kernelArgs: A5KernelArgs,
+      executors: { aicore: new Uint8Array(0), aicpu: new Uint8Array(0) },
+      kernelArgsUpload: 'beforeAicoreLaunch',
+      diagnostics: ['l2Swimlane', 'tensorDump', 'pmu', 'scopeStats'],
+    };
+    new A5Runner(spec, options); // throws on bad options before anything is compiled
+    spec.executors = await resolveExecutors('a5', A5KernelArgs, platform, options.executors);
+    return new A5Runner(spec, options);
+  }
+
+  protected override initDiagnostics(ctx: RunContext): void {
+    initA5Diagnostics(ctx, this.deviceMemory, this.deviceProperties);
+  }
+}

@@ -1,0 +1,16 @@
+/** Exit codes of the `npurun-<arch>` commands (SPEC §12). */
+export const CliExitCode = {
+  /** The command did what it was asked; for `run`, every case ran and verified. */
+  Ok: 0,
+  /** Something unexpected inside npurun (a bug): the message says what. */
+  Internal: 1,
+  /** Bad usage: an unknown command, option, workload or case, or a bad option value. */
+  Usage: 2,
+  /** A run failed: the device, a timeout, a kernel, a collector. */
+  RunFailed: 3,
+  /** Every run finished but an output did not match its golden. */
+  VerificationFailed: 4,
+} as const;
+
+/** One of the values of {@link CliExitCode}. */
+export type CliExitCode = (typeof CliExitCode)[keyof typeof CliExitCode];

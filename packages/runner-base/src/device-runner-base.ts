@@ -1,0 +1,948 @@
+/**
+ * `DeviceRunnerBase`: the lifecycle both arch runners share (SPEC §4–7). The arch subclasses
+ * supply data (their KernelArgs layout, executor binaries, when the KernelArgs copy is uploaded)
+ * and the steps that differ (diagnostics wiring, finalize of their collectors); everything else
+ * lives here, once.
+ */
+import type {
+  Arch,
+  ByteSize,
+  DeviceProperties,
+  HalDevice,
+  HalStream,
+  OpenDeviceOptions,
+  Platform,
+  SimOptions,
+  StructLayout,
+  AicpuProgram,
+} from '@npurun/hal-native';
+import { HalErrorCode, openDevice } from '@npurun/hal-native';
+import type { CollectorDeviceMemory, DiagnosticName, ExportOptions } from '@npurun/collectors';
+import { AicoreExecutor } from './aicore-executor';
+import { resolveAicpuThreads, resolveBlockDim } from './block-dim';
+import { CallableRegistry, type Callable, type CallableId, type CallableStats } from './callable-registry';
+import { DeviceAllocator, type MemoryStats } from './device-allocator';
+import { enabledDiagnostics, normalizeDiagnostics } from './diagnostics';
+import {
+  BinaryError,
+  DeviceMemoryError,
+  InvalidArgumentError,
+  RunTimeoutError,
+  RunnerBusyError,
+  RunnerErrorCode,
+  RunnerFaultedError,
+  RunnerFinalizedError,
+  TeardownError,
+  errorMessage,
+} from './errors';
+import { Logger, type LogLevelName, type LogSink } from './logger';
+import { RunContext, type RunCollectorEntry } from './run-context';
+import { buildRunJson, writeRunJson } from './run-json';
+import type { DiagnosticsOptions, HostTimings, RunOptions, RunRequest, RunResult } from './run-types';
+import { encodeRuntimeImage, type RuntimeImage } from './runtime-image/encode';
+import { encodeSimDispatchBlock } from './sim-dispatch';
+import { StaticArenas } from './static-arenas';
+import { toByteSize, toDeviceAddress, toIntInRange } from './validate';
+
+/** Opens a HAL device; injectable so tests can pass an in-memory device. */
+export type HalFactory = (options: OpenDeviceOptions) => HalDevice;
+
+/** The KernelArgs fields the shared steps write; both arch layouts have them (SPEC §9). */
+export interface CommonKernelArgs {
+  /** Device address of the runtime image. */
+  runtimeArgs: bigint;
+  /** Per-core dispatch registers; on the simulator, the run's dispatch block (see `sim-dispatch.ts`). */
+  regs: bigint;
+  /** Log level 0 (debug) … 4 (off). */
+  logLevel: number;
+  /** INFO verbosity 0–9. */
+  logInfoV: number;
+  /** Diagnostic flag bits (SPEC §8). */
+  enableProfilingFlag: number;
+  /** Device address of the 8-byte device-wall slot. */
+  deviceWallDataBase: bigint;
+  /** Logical device id. */
+  deviceId: number;
+}
+
+/** When a run uploads the device-resident KernelArgs copy (SPEC §0). */
+export type KernelArgsUploadPoint = 'beforeAicpuLaunch' | 'beforeAicoreLaunch';
+
+/** The executor programs a runner loads (on the simulator: ELF shared objects). */
+export interface ExecutorBinaries {
+  /** AI Core executor binary; registered on the first AI Core launch. */
+  aicore: Uint8Array;
+  /** AI CPU executor program; loaded when the device is initialized. */
+  aicpu: Uint8Array;
+  /** AI CPU kernel launched on 1 thread before the run kernel. Default `npurun_aicpu_init`. */
+  aicpuInitKernel?: string;
+  /** AI CPU kernel launched on the run's AI CPU threads. Default `npurun_aicpu_run`. */
+  aicpuRunKernel?: string;
+}
+
+/** What an arch subclass tells the base about itself: arch differences as data. */
+export interface ArchSpec<K extends CommonKernelArgs = CommonKernelArgs> {
+  /** The architecture. */
+  arch: Arch;
+  /** The arch's KernelArgs layout. */
+  kernelArgs: StructLayout<K>;
+  /** Executor programs. */
+  executors: ExecutorBinaries;
+  /** When the KernelArgs copy is uploaded (a2a3: before the AI CPU launches; a5: before the AI Core launch). */
+  kernelArgsUpload: KernelArgsUploadPoint;
+  /** Diagnostics the arch supports. */
+  diagnostics: readonly DiagnosticName[];
+}
+
+/** Options common to every runner (the arch packages' `create(options)`). */
+export interface DeviceRunnerOptions {
+  /** Platform; default the arch's simulator (`a2a3sim` / `a5sim`). */
+  platform?: Platform;
+  /** Device id; default 0. */
+  deviceId?: number;
+  /** Simulator options (memory size). */
+  sim?: SimOptions;
+  /** Where runs write their files; required when any diagnostic is on. */
+  outputDir?: string;
+  /** Diagnostics for every run (a run may override). */
+  diagnostics?: DiagnosticsOptions;
+  /** Log level (name or 0–4); default `warn`. Published to the device as `logLevel`. */
+  logLevel?: LogLevelName | number;
+  /** INFO verbosity 0–9; default 0. Published to the device as `logInfoV`. */
+  logInfoV?: number;
+  /** Where log lines go; default stderr. */
+  logSink?: LogSink;
+  /** Run timeout in ms (both streams together); default 60 000. */
+  runTimeoutMs?: number;
+  /** Hardware only: where to look for the vendor libraries first. */
+  ascendHomePath?: string;
+  /** Opens the device; default `openDevice` of `@npurun/hal-native`. Tests pass a fake. */
+  halFactory?: HalFactory;
+}
+
+/** Default run timeout: generous, because the simulator runs cores as host threads. */
+export const DEFAULT_RUN_TIMEOUT_MS = 60_000;
+const DEFAULT_AICPU_INIT_KERNEL = 'npurun_aicpu_init';
+const DEFAULT_AICPU_RUN_KERNEL = 'npurun_aicpu_run';
+const MAX_TIMEOUT_MS = 2 ** 31 - 1; // setTimeout's limit
+
+/** The device-side state a runner holds once initialized. */
+interface DeviceState {
+  device: HalDevice;
+  allocator: DeviceAllocator;
+  arenas: StaticArenas;
+  callables: CallableRegistry;
+  aicpuStream: HalStream;
+  aicoreStream: HalStream;
+  aicpuProgram: AicpuProgram;
+  deviceWall: bigint | null;
+}
+
+function now(): number {
+  return performance.now();
+}
+
+function isSyncTimeout(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === HalErrorCode.SyncTimeout;
+}
+
+/**
+ * The shared runner. Subclasses (`A2A3Runner`, `A5Runner`) pass an {@link ArchSpec} and implement
+ * {@link DeviceRunnerBase.initDiagnostics}; they may override the other protected hooks.
+ *
+ * Sync vs async: memory and arena operations are synchronous (short, bounded); everything that
+ * waits on the device (`run`, `runPrepared`, `finalize`) is async.
+ */
+export abstract class DeviceRunnerBase implements AsyncDisposable {
+  /** The runner's logger (its level and verbosity are published to the device). */
+  readonly logger: Logger;
+  /** The platform the runner drives. */
+  readonly platform: Platform;
+  /** The device id. */
+  readonly deviceId: number;
+  /** Default output directory of runs. */
+  readonly outputDir: string | undefined;
+  /** Default diagnostics of runs. */
+  readonly diagnostics: Readonly<Required<DiagnosticsOptions>>;
+  /** Default run timeout in ms. */
+  readonly runTimeoutMs: number;
+
+  /** The arch's data. */
+  protected readonly spec: ArchSpec;
+  private readonly halFactory: HalFactory;
+  private readonly simOptions: SimOptions | undefined;
+  private readonly ascendHomePath: string | undefined;
+  private readonly aicoreExecutor: AicoreExecutor;
+  private state: DeviceState | null = null;
+  private faultReason: string | null = null;
+  // Requested: new runs are refused. Started: every call is refused. The gap lets an in-flight run
+  // finish cleanly before finalize tears the device down.
+  private finalizeRequested = false;
+  private finalizeStarted = false;
+  private finalizePromise: Promise<void> | null = null;
+  private commonFinalized = false;
+  private inFlight: Promise<unknown> | null = null;
+
+  /**
+   * Validates the options (no device call; the device opens on first use, see
+   * {@link ensureDeviceInitialized}).
+   *
+   * @throws InvalidArgumentError for a platform of another arch, or any bad option
+   */
+  protected constructor(spec: ArchSpec<CommonKernelArgs>, options: DeviceRunnerOptions = {}) {
+    const op = `${spec.arch} runner`;
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(op, 'options', options, 'an object');
+    const platform = options.platform ?? (`${spec.arch}sim` as Platform);
+    if (platform !== spec.arch && platform !== `${spec.arch}sim`) {
+      throw new InvalidArgumentError(op, 'platform', platform, `'${spec.arch}sim' or '${spec.arch}' (this runner drives ${spec.arch})`);
+    }
+    this.platform = platform;
+    this.deviceId = toIntInRange(op, 'deviceId', options.deviceId ?? 0, 0, 0x7fffffff);
+    this.logger = new Logger({
+      level: options.logLevel ?? 'warn',
+      infoV: options.logInfoV ?? 0,
+      ...(options.logSink !== undefined ? { sink: options.logSink } : {}),
+    });
+    this.runTimeoutMs = toIntInRange(op, 'runTimeoutMs', options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
+    this.diagnostics = normalizeDiagnostics(op, options.diagnostics, spec.diagnostics);
+    if (options.outputDir !== undefined && (typeof options.outputDir !== 'string' || options.outputDir === '')) {
+      throw new InvalidArgumentError(op, 'outputDir', options.outputDir, 'a non-empty path');
+    }
+    this.outputDir = options.outputDir;
+    if (enabledDiagnostics(this.diagnostics).length > 0 && this.outputDir === undefined) {
+      throw new InvalidArgumentError(op, 'outputDir', undefined, 'a directory when any diagnostic is enabled');
+    }
+    if (options.halFactory !== undefined && typeof options.halFactory !== 'function') {
+      throw new InvalidArgumentError(op, 'halFactory', options.halFactory, 'a function');
+    }
+    this.halFactory = options.halFactory ?? openDevice;
+    this.simOptions = options.sim;
+    this.ascendHomePath = options.ascendHomePath;
+    this.spec = spec;
+    this.aicoreExecutor = new AicoreExecutor(spec.executors.aicore);
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** True once `finalize()` was called; every other call then throws `RUNNER_FINALIZED`. */
+  get isFinalized(): boolean {
+    return this.finalizeRequested;
+  }
+
+  /** True after a run timed out; only `finalize()` is allowed then. */
+  get isFaulted(): boolean {
+    return this.faultReason !== null;
+  }
+
+  /** The device's properties (opens the device on first use). */
+  get deviceProperties(): DeviceProperties {
+    return this.ready('deviceProperties').device.properties;
+  }
+
+  /** The AI CPU stream (opens the device on first use). */
+  get aicpuStream(): HalStream {
+    return this.ready('aicpuStream').aicpuStream;
+  }
+
+  /** The AI Core stream (opens the device on first use). */
+  get aicoreStream(): HalStream {
+    return this.ready('aicoreStream').aicoreStream;
+  }
+
+  /** How many times the AI Core executor was registered on this runner (0 or 1). */
+  get aicoreRegistrations(): number {
+    return this.aicoreExecutor.registrations;
+  }
+
+  /** Device memory as collectors use it (the runner's allocator). */
+  protected get deviceMemory(): CollectorDeviceMemory & DeviceAllocator {
+    return this.ready('deviceMemory').allocator;
+  }
+
+  /**
+   * Throws unless the runner may be used.
+   *
+   * @throws RunnerFinalizedError after finalize; RunnerFaultedError after a timeout
+   */
+  protected assertUsable(op: string): void {
+    if (this.finalizeStarted) throw new RunnerFinalizedError(op);
+    if (this.faultReason !== null) throw new RunnerFaultedError(op, this.faultReason);
+  }
+
+  private ready(op: string): DeviceState {
+    this.assertUsable(op);
+    return this.initDevice();
+  }
+
+  // ---------------------------------------------------------------- step 1: device
+
+  /**
+   * Shared step 1: opens (attaches) the device, creates the AI CPU and AI Core streams and loads
+   * the AI CPU executor program, once per runner. All-or-nothing: a failure undoes what was done,
+   * so a later call starts over.
+   *
+   * @throws BinaryError for an empty AI CPU program or one that lacks the init/run kernels;
+   *   `HalError` from the device
+   */
+  protected ensureDeviceInitialized(): void {
+    this.initDevice();
+  }
+
+  private initDevice(): DeviceState {
+    if (this.state !== null) return this.state;
+    const op = 'ensureDeviceInitialized';
+    const aicpuImage = this.spec.executors.aicpu;
+    if (!(aicpuImage instanceof Uint8Array) || aicpuImage.byteLength === 0) {
+      throw new BinaryError(op, 'the AI CPU executor program is empty');
+    }
+    const openOptions: OpenDeviceOptions = {
+      platform: this.platform,
+      deviceId: this.deviceId,
+      ...(this.simOptions !== undefined ? { sim: this.simOptions } : {}),
+      ...(this.ascendHomePath !== undefined ? { ascendHomePath: this.ascendHomePath } : {}),
+    };
+    const device = this.halFactory(openOptions);
+    const streams: HalStream[] = [];
+    try {
+      if (device.properties.arch !== this.spec.arch) {
+        throw new InvalidArgumentError(op, 'platform', device.properties.arch, `a ${this.spec.arch} device`);
+      }
+      streams.push(device.createStream());
+      streams.push(device.createStream());
+      const program = device.loadAicpuProgram(aicpuImage);
+      for (const name of [this.aicpuInitKernel, this.aicpuRunKernel]) {
+        if (!program.hasKernel(name)) throw new BinaryError(op, `the AI CPU executor program has no kernel named ${JSON.stringify(name)}`);
+      }
+      const allocator = new DeviceAllocator(device);
+      this.state = {
+        device,
+        allocator,
+        arenas: new StaticArenas(allocator, device.properties.allocationAlignment),
+        callables: new CallableRegistry(allocator),
+        aicpuStream: streams[0]!,
+        aicoreStream: streams[1]!,
+        aicpuProgram: program,
+        deviceWall: null,
+      };
+      this.logger.info(`device ${this.platform}:${this.deviceId} initialized`, 1);
+      return this.state;
+    } catch (e) {
+      for (const s of streams) {
+        try {
+          s.destroy();
+        } catch (cleanup) {
+          this.logger.warn(`${op}: destroying stream ${s.id} during rollback failed: ${errorMessage(cleanup)}`);
+        }
+      }
+      try {
+        device.close();
+      } catch (cleanup) {
+        this.logger.warn(`${op}: closing the device during rollback failed: ${errorMessage(cleanup)}`);
+      }
+      throw e;
+    }
+  }
+
+  private get aicpuInitKernel(): string {
+    return this.spec.executors.aicpuInitKernel ?? DEFAULT_AICPU_INIT_KERNEL;
+  }
+
+  private get aicpuRunKernel(): string {
+    return this.spec.executors.aicpuRunKernel ?? DEFAULT_AICPU_RUN_KERNEL;
+  }
+
+  // ---------------------------------------------------------------- memory (SPEC §13)
+
+  /**
+   * Allocates a device tensor of `bytes` bytes.
+   *
+   * @throws InvalidArgumentError for a bad size; `HalError` (e.g. out of memory)
+   */
+  allocateTensor(bytes: ByteSize): bigint {
+    const size = toByteSize('allocateTensor', 'bytes', bytes);
+    return this.ready('allocateTensor').allocator.alloc(size, 'tensor');
+  }
+
+  /**
+   * Frees a tensor made by {@link allocateTensor}.
+   *
+   * @throws DeviceMemoryError `ALLOC_UNKNOWN_ADDRESS` for anything else (including arena and
+   *   collector buffers, which the runner owns)
+   */
+  freeTensor(addr: bigint): void {
+    const a = toDeviceAddress('freeTensor', 'addr', addr);
+    const { allocator } = this.ready('freeTensor');
+    if (allocator.info(a)?.tag !== 'tensor') {
+      throw new DeviceMemoryError(RunnerErrorCode.UnknownAllocation, 'freeTensor', `freeTensor: 0x${a.toString(16)} is not a live tensor of this runner`, { addr: a });
+    }
+    allocator.free(a);
+  }
+
+  /** Copies the whole of `view` to device memory at `addr`. */
+  copyToDevice(addr: bigint, view: ArrayBufferView): void {
+    const a = toDeviceAddress('copyToDevice', 'addr', addr);
+    if (!ArrayBuffer.isView(view)) throw new InvalidArgumentError('copyToDevice', 'view', view, 'an ArrayBufferView');
+    this.ready('copyToDevice').allocator.copyToDevice(a, view);
+  }
+
+  /** Fills the whole of `view` from device memory at `addr`. */
+  copyFromDevice(view: ArrayBufferView, addr: bigint): void {
+    const a = toDeviceAddress('copyFromDevice', 'addr', addr);
+    if (!ArrayBuffer.isView(view)) throw new InvalidArgumentError('copyFromDevice', 'view', view, 'an ArrayBufferView');
+    this.ready('copyFromDevice').allocator.copyFromDevice(view, a);
+  }
+
+  /**
+   * Every device allocation the runner holds (tensors, arenas, callables, collector buffers, the
+   * device-wall slot). Zero before the device is opened and after finalize.
+   */
+  memoryStats(): MemoryStats {
+    if (this.state === null) return { liveBytes: 0n, liveAllocations: 0 };
+    return this.state.allocator.memoryStats();
+  }
+
+  // ---------------------------------------------------------------- static arenas (SPEC §4)
+
+  /**
+   * Commits the three static arenas (see `StaticArenas.setup` for the exact rules): no device call
+   * when nothing grows; a grown region is re-committed alone; `runtimeArenaSize` 0 releases the
+   * runtime arena; any failure releases all three and throws an `ArenaError` (`ARENA_FAILED`).
+   *
+   * @throws InvalidArgumentError for a bad size, before any device call
+   */
+  setupStaticArena(gmHeapSize: ByteSize, gmSmSize: ByteSize, runtimeArenaSize: ByteSize): void {
+    this.assertUsable('setupStaticArena');
+    const sizes = StaticArenas.validateSizes(gmHeapSize, gmSmSize, runtimeArenaSize);
+    (this.state ?? this.ready('setupStaticArena')).arenas.setupValidated(sizes);
+  }
+
+  /** Device address of the GM heap, or `null` when not committed. */
+  acquirePooledGmHeap(): bigint | null {
+    this.assertUsable('acquirePooledGmHeap');
+    return this.state?.arenas.acquire('gmHeap') ?? null;
+  }
+
+  /** Device address of the GM shared memory, or `null` when not committed. */
+  acquirePooledGmSm(): bigint | null {
+    this.assertUsable('acquirePooledGmSm');
+    return this.state?.arenas.acquire('gmSm') ?? null;
+  }
+
+  /** Device address of the runtime arena, or `null` when not committed. */
+  acquirePooledRuntimeArena(): bigint | null {
+    this.assertUsable('acquirePooledRuntimeArena');
+    return this.state?.arenas.acquire('runtimeArena') ?? null;
+  }
+
+  // ---------------------------------------------------------------- launch (SPEC §5)
+
+  /**
+   * Launches the AI Core executor over the run's `blockDim` with one argument, the address of the
+   * device-resident KernelArgs copy. Registers the executor binary on the first call only (see
+   * `AicoreExecutor` for why never twice).
+   *
+   * @param blockDim blocks to launch; default: the arch's maximum
+   * @throws BinaryError for an empty executor binary (before any device call)
+   */
+  launchAicoreKernel(stream: HalStream, kernelArgsPtr: bigint, blockDim?: number): void {
+    const addr = toDeviceAddress('launchAicoreKernel', 'kernelArgsPtr', kernelArgsPtr);
+    const { device } = this.ready('launchAicoreKernel');
+    const dim = resolveBlockDim('launchAicoreKernel', blockDim, device.properties);
+    const binary = this.aicoreExecutor.handle(device);
+    device.launchAicore(stream, binary, dim, addr);
+  }
+
+  /**
+   * Launches AI CPU kernel `kernelName` of the loaded executor program on `aicpuCount` threads;
+   * `kernelArgs` (the host KernelArgs struct) is copied by value at launch.
+   */
+  launchAicpuKernel(stream: HalStream, kernelArgs: ArrayBufferView, kernelName: string, aicpuCount: number): void {
+    const { device, aicpuProgram } = this.ready('launchAicpuKernel');
+    if (typeof kernelName !== 'string' || kernelName === '') throw new InvalidArgumentError('launchAicpuKernel', 'kernelName', kernelName, 'a non-empty string');
+    const threads = resolveAicpuThreads('launchAicpuKernel', aicpuCount, device.properties);
+    device.launchAicpu(stream, aicpuProgram, kernelName, threads, kernelArgs);
+  }
+
+  // ---------------------------------------------------------------- callables (SPEC §7)
+
+  /**
+   * Uploads a callable's kernels once (sharing a live copy with identical bytes) under `id`.
+   *
+   * @throws CallableError `CALLABLE_ALREADY_PREPARED` when `id` is taken
+   */
+  prepareCallable<A>(id: CallableId, callable: Callable<A>): void {
+    this.ready('prepareCallable').callables.prepare(id, callable as Callable<unknown>);
+  }
+
+  /**
+   * Drops a prepared callable, freeing its device copy when no other callable shares it.
+   *
+   * @throws CallableError `CALLABLE_UNKNOWN` when `id` is not prepared
+   */
+  unregisterCallable(id: CallableId): void {
+    this.ready('unregisterCallable').callables.unregister(id);
+  }
+
+  /** Whether `id` is prepared. */
+  hasCallable(id: CallableId): boolean {
+    this.assertUsable('hasCallable');
+    return this.state?.callables.has(id) ?? false;
+  }
+
+  /** Registry counters: prepares, uploads, dedup hits, live copies. */
+  callableStats(): CallableStats {
+    this.assertUsable('callableStats');
+    return this.state?.callables.stats() ?? { prepares: 0, uploads: 0, dedupHits: 0, liveBuffers: 0, liveCallables: 0 };
+  }
+
+  /**
+   * Runs a prepared callable: its orchestration builds a fresh task graph from `args`, bound to the
+   * callable's device-resident kernels.
+   *
+   * @throws CallableError `CALLABLE_UNKNOWN` for an id that was never prepared
+   */
+  async runPrepared<A>(id: CallableId, args: A, options: RunOptions = {}): Promise<RunResult> {
+    if (this.finalizeRequested) throw new RunnerFinalizedError('runPrepared');
+    const prepared = this.ready('runPrepared').callables.get(id, 'runPrepared');
+    const plan = prepared.callable.orchestrate(args);
+    return this.run({
+      ...options,
+      graph: { kernels: prepared.kernels, tasks: plan.tasks },
+      blockDim: options.blockDim ?? plan.blockDim,
+      aicpuThreads: options.aicpuThreads ?? plan.aicpuThreads,
+      outputs: [...(plan.outputs ?? []), ...(options.outputs ?? [])],
+    });
+  }
+
+  // ---------------------------------------------------------------- the run (SPEC §6)
+
+  /**
+   * One run: the graph is validated and encoded first (no device call for a bad graph), then the
+   * steps of SPEC §6 run in order. On any failure, what was started is torn down before the error
+   * is thrown. A timeout throws {@link RunTimeoutError} and leaves the runner faulted.
+   *
+   * @throws GraphError, InvalidArgumentError, RunTimeoutError, RunnerBusyError, `HalError`, and
+   *   whatever an arch hook or collector throws
+   */
+  async run(request: RunRequest): Promise<RunResult> {
+    this.assertUsable('run');
+    if (this.finalizeRequested) throw new RunnerFinalizedError('run');
+    if (this.inFlight !== null) throw new RunnerBusyError('run');
+    if (typeof request !== 'object' || request === null) throw new InvalidArgumentError('run', 'request', request, 'an object with a graph');
+    const image = encodeRuntimeImage(request.graph);
+    const diagnostics = request.diagnostics === undefined ? this.diagnostics : normalizeDiagnostics('run', request.diagnostics, this.spec.diagnostics);
+    const outputDir = request.outputDir ?? this.outputDir;
+    if (enabledDiagnostics(diagnostics).length > 0 && outputDir === undefined) {
+      throw new InvalidArgumentError('run', 'outputDir', undefined, 'a directory when any diagnostic is enabled');
+    }
+    const timeoutMs = toIntInRange('run', 'timeoutMs', request.timeoutMs ?? this.runTimeoutMs, 1, MAX_TIMEOUT_MS);
+    const outputs = request.outputs ?? [];
+    outputs.forEach((o, i) => {
+      toDeviceAddress('run', `outputs[${i}].addr`, o?.addr);
+      if (!ArrayBuffer.isView(o.view)) throw new InvalidArgumentError('run', `outputs[${i}].view`, o.view, 'an ArrayBufferView');
+    });
+    const state = this.initDevice();
+    const blockDim = resolveBlockDim('run', request.blockDim, state.device.properties);
+    const aicpuThreads = resolveAicpuThreads('run', request.aicpuThreads, state.device.properties);
+
+    const kernelNames = new Map(request.graph.kernels.map((k, i) => [i, k.name] as const));
+    const execution = this.executeRun(state, { blockDim, aicpuThreads, timeoutMs, diagnostics, outputDir, outputs, image, kernelNames });
+    this.inFlight = execution;
+    try {
+      return await execution;
+    } finally {
+      this.inFlight = null;
+    }
+  }
+
+  private async executeRun(state: DeviceState, settings: RunContext['settings']): Promise<RunResult> {
+    const t0 = now();
+    const timings: Partial<HostTimings> = {};
+    this.ensureDeviceWall(state);
+    const ctx = new RunContext(state.allocator, this.spec.kernelArgs.size, settings);
+    let deviceWallNs: bigint | null = null;
+    let failure: unknown = undefined;
+    try {
+      let t = now();
+      await this.initDiagnostics(ctx); // step 3 (arch)
+      timings.initDiagnosticsMs = now() - t;
+      this.initRuntimeArgsWithMetadata(ctx); // step 4
+      this.startSharedCollectorsForRun(ctx); // step 5
+      await this.startArchCollectors(ctx); // step 6 (arch; default: non-shared collectors)
+      t = now();
+      await this.launchAndWait(state, ctx); // step 7
+      timings.launchAndWaitMs = now() - t;
+      t = now();
+      await this.teardownSharedCollectorsAfterRun(ctx); // step 8
+      await this.teardownArchCollectors(ctx); // step 9 (arch; default: non-shared collectors)
+      timings.collectorsTeardownMs = now() - t;
+      deviceWallNs = this.readDeviceWall(state); // step 10
+      for (const o of settings.outputs) state.allocator.copyFromDevice(o.view, o.addr);
+    } catch (e) {
+      failure = e;
+      await this.abortRunCollectors(ctx);
+    }
+    const releaseErrors = await this.releaseRun(ctx);
+    timings.totalMs = now() - t0;
+
+    if (settings.outputDir !== undefined) {
+      try {
+        const json = buildRunJson({
+          arch: this.spec.arch,
+          platform: this.platform,
+          simulated: state.device.properties.simulated,
+          deviceId: this.deviceId,
+          blockDim: settings.blockDim,
+          aicpuThreads: settings.aicpuThreads,
+          diagnostics: settings.diagnostics,
+          deviceWallNs,
+          hostTimings: timings,
+          collectors: ctx.summaries,
+          graph: { tasks: settings.image.taskCount, kernels: settings.image.kernelCount, edges: settings.image.edgeCount, dummies: settings.image.dummyCount },
+          status: failure === undefined ? 'ok' : 'failed',
+          ...(failure !== undefined
+            ? { error: { code: String((failure as { code?: unknown }).code ?? 'UNKNOWN'), message: errorMessage(failure) } }
+            : {}),
+          extra: { ...this.describeRun(ctx), ...ctx.runInfo },
+        });
+        ctx.files.push(await writeRunJson(settings.outputDir, json));
+      } catch (e) {
+        if (failure === undefined) failure = e;
+        else this.logger.warn(`run: writing run.json failed: ${errorMessage(e)}`);
+      }
+    }
+
+    if (failure !== undefined) {
+      for (const e of releaseErrors) this.logger.warn(`run: teardown after a failed run: ${errorMessage(e)}`);
+      throw failure;
+    }
+    if (releaseErrors.length > 0) throw new TeardownError('run', releaseErrors);
+    return {
+      deviceWallNs: deviceWallNs ?? 0n,
+      files: [...ctx.files],
+      blockDim: settings.blockDim,
+      aicpuThreads: settings.aicpuThreads,
+      collectors: [...ctx.summaries],
+      hostTimings: timings as HostTimings,
+    };
+  }
+
+  /**
+   * Shared step 2 (part): makes sure the 8-byte device-wall slot exists (once per runner) and
+   * zeroes it, so a run whose AI CPU never writes it reads 0, not the previous run's value.
+   */
+  private ensureDeviceWall(state: DeviceState): bigint {
+    if (state.deviceWall === null) state.deviceWall = state.allocator.alloc(8, 'deviceWall');
+    state.allocator.memset(state.deviceWall, 0, 8);
+    return state.deviceWall;
+  }
+
+  private readDeviceWall(state: DeviceState): bigint {
+    const out = new BigUint64Array(1);
+    state.allocator.copyFromDevice(out, state.deviceWall!);
+    return out[0]!;
+  }
+
+  /**
+   * Shared step 4: copies the runtime image to device memory (freed when the run ends) and
+   * publishes `runtimeArgs`, `logLevel`, `logInfoV`, `deviceId` and `deviceWallDataBase` into the
+   * host KernelArgs through the arch's layout.
+   */
+  protected initRuntimeArgsWithMetadata(ctx: RunContext): void {
+    const state = this.state!;
+    const bytes = ctx.settings.image.bytes;
+    const addr = ctx.allocTemp(bytes.byteLength, 'runtimeImage');
+    state.allocator.copyToDevice(addr, bytes);
+    ctx.runtimeImageAddr = addr;
+    const k = this.spec.kernelArgs;
+    k.writeField(ctx.kernelArgs, 'runtimeArgs', addr);
+    k.writeField(ctx.kernelArgs, 'logLevel', this.logger.level);
+    k.writeField(ctx.kernelArgs, 'logInfoV', this.logger.infoV);
+    k.writeField(ctx.kernelArgs, 'deviceId', this.deviceId);
+    k.writeField(ctx.kernelArgs, 'deviceWallDataBase', state.deviceWall!);
+    if (state.device.properties.simulated) k.writeField(ctx.kernelArgs, 'regs', this.uploadSimDispatchBlock(ctx));
+  }
+
+  /**
+   * The simulator's stand-in for the AI Core dispatch registers: one block per run holding a slot
+   * per launched core, through which the simulated AI CPU scheduler hands tasks to cores.
+   * (On hardware `regs` holds the per-core register table; the vendor runtime's executors use it.)
+   */
+  private uploadSimDispatchBlock(ctx: RunContext): bigint {
+    const schedulers = Math.min(ctx.settings.aicpuThreads, this.state!.device.properties.aicpuSchedulerThreads);
+    const block = encodeSimDispatchBlock(ctx.settings.blockDim, schedulers);
+    const addr = ctx.allocTemp(block.byteLength, 'simDispatch');
+    this.state!.allocator.copyToDevice(addr, block);
+    return addr;
+  }
+
+  /** Shared step 5: starts the run's shared collectors (they drain while the device runs). */
+  protected startSharedCollectorsForRun(ctx: RunContext): void {
+    for (const entry of ctx.collectors) if (entry.shared) this.startCollector(entry);
+  }
+
+  /** Shared step 8: stops, reconciles and exports every shared collector of the run. */
+  protected async teardownSharedCollectorsAfterRun(ctx: RunContext): Promise<void> {
+    for (const entry of ctx.collectors) if (entry.shared) await this.teardownCollector(ctx, entry);
+  }
+
+  /** Starts one registered collector. */
+  protected startCollector(entry: RunCollectorEntry): void {
+    if (entry.phase !== 'initialized') return;
+    entry.collector.start();
+    entry.phase = 'started';
+  }
+
+  /** Stops, reconciles and exports one registered collector; its summary and files go into the context. */
+  protected async teardownCollector(ctx: RunContext, entry: RunCollectorEntry): Promise<void> {
+    if (entry.phase === 'started') {
+      entry.phase = 'stopped'; // even if stop throws: never stop twice
+      await entry.collector.stop();
+    }
+    if (entry.phase !== 'stopped') return;
+    entry.phase = 'tornDown';
+    ctx.summaries.push(await entry.collector.reconcile({ incomplete: false }));
+    if (ctx.settings.outputDir !== undefined) {
+      ctx.files.push(...(await entry.collector.exportFiles(ctx.settings.outputDir, this.exportOptions(ctx, entry, false))));
+    }
+  }
+
+  /**
+   * Export options of one collector: the kernel names of the run's kernel table (by index, the
+   * func id device programs record) plus whatever {@link collectorExportOptions} adds.
+   */
+  private exportOptions(ctx: RunContext, entry: RunCollectorEntry, incomplete: boolean): ExportOptions {
+    return { kernelNames: ctx.settings.kernelNames, ...this.collectorExportOptions(ctx, entry), incomplete };
+  }
+
+  private async launchAndWait(state: DeviceState, ctx: RunContext): Promise<void> {
+    const launched: ('aicpu' | 'aicore')[] = [];
+    try {
+      if (this.spec.kernelArgsUpload === 'beforeAicpuLaunch') this.uploadKernelArgs(ctx);
+      this.launchAicpuKernel(state.aicpuStream, ctx.kernelArgs, this.aicpuInitKernel, 1);
+      launched.push('aicpu');
+      ctx.launched = true;
+      this.launchAicpuKernel(state.aicpuStream, ctx.kernelArgs, this.aicpuRunKernel, ctx.settings.aicpuThreads);
+      if (this.spec.kernelArgsUpload === 'beforeAicoreLaunch') this.uploadKernelArgs(ctx);
+      this.launchAicoreKernel(state.aicoreStream, ctx.kernelArgsDeviceAddr!, ctx.settings.blockDim);
+      launched.push('aicore');
+    } catch (e) {
+      // Work already submitted may still be running and reading memory this run is about to
+      // free: wait for it (bounded by the run timeout) before the error propagates.
+      const waitErrors = await this.waitForStreams(state, launched, ctx.settings.timeoutMs);
+      for (const w of waitErrors) this.logger.warn(`run: after a failed launch: ${errorMessage(w)}`);
+      throw e;
+    }
+    const errors = await this.waitForStreams(state, launched, ctx.settings.timeoutMs);
+    if (errors.length > 0) throw errors[0];
+  }
+
+  /**
+   * The single place the device-resident KernelArgs copy is made (SPEC §0): the arch's
+   * `kernelArgsUpload` decides whether it happens before the AI CPU launches or just before the
+   * AI Core launch. Freed when the run ends.
+   */
+  private uploadKernelArgs(ctx: RunContext): void {
+    this.beforeKernelArgsUpload(ctx);
+    const addr = ctx.allocTemp(ctx.kernelArgs.byteLength, 'kernelArgs');
+    this.state!.allocator.copyToDevice(addr, ctx.kernelArgs);
+    ctx.kernelArgsDeviceAddr = addr;
+  }
+
+  /**
+   * Waits for the launched streams, AI CPU first, under one deadline. Every stream is waited for
+   * even when an earlier one failed. A timeout marks the runner faulted.
+   */
+  private async waitForStreams(state: DeviceState, launched: readonly ('aicpu' | 'aicore')[], timeoutMs: number): Promise<unknown[]> {
+    const deadline = now() + timeoutMs;
+    const errors: unknown[] = [];
+    for (const which of launched) {
+      const stream = which === 'aicpu' ? state.aicpuStream : state.aicoreStream;
+      const remaining = Math.max(1, Math.ceil(deadline - now()));
+      try {
+        await stream.synchronize(remaining);
+      } catch (e) {
+        if (isSyncTimeout(e)) {
+          const timeout = new RunTimeoutError(which, timeoutMs, e);
+          this.faultReason ??= timeout.message;
+          errors.push(timeout);
+        } else {
+          errors.push(e);
+        }
+      }
+    }
+    return errors;
+  }
+
+  /** On failure: stop every started collector; when safe, reconcile and export them as incomplete. */
+  private async abortRunCollectors(ctx: RunContext): Promise<void> {
+    for (const entry of ctx.collectors) {
+      if (entry.phase === 'started') {
+        entry.phase = 'stopped';
+        try {
+          await entry.collector.stop();
+        } catch (e) {
+          this.logger.warn(`run: stopping collector ${entry.collector.name} after a failure: ${errorMessage(e)}`);
+          continue;
+        }
+      }
+      // After a timeout the device may still be writing these buffers: leave them alone.
+      if (entry.phase !== 'stopped' || this.isFaulted || !ctx.launched || ctx.settings.outputDir === undefined) continue;
+      entry.phase = 'tornDown';
+      try {
+        ctx.summaries.push(await entry.collector.reconcile({ incomplete: true }));
+        ctx.files.push(...(await entry.collector.exportFiles(ctx.settings.outputDir, this.exportOptions(ctx, entry, true))));
+      } catch (e) {
+        this.logger.warn(`run: exporting collector ${entry.collector.name} of a failed run: ${errorMessage(e)}`);
+      }
+    }
+  }
+
+  /**
+   * End of every run: hands the collectors to the arch's release hook and frees the run's
+   * temporaries. After a timeout nothing is freed: the device may still use it, and finalize
+   * (streams destroyed first) sweeps it safely.
+   */
+  private async releaseRun(ctx: RunContext): Promise<unknown[]> {
+    if (this.isFaulted) return [];
+    const errors: unknown[] = [];
+    try {
+      await this.releaseRunCollectors(ctx);
+    } catch (e) {
+      errors.push(e);
+    }
+    errors.push(...ctx.freeTemps());
+    return errors;
+  }
+
+  // ---------------------------------------------------------------- arch hooks
+
+  /**
+   * Step 3 (arch): initialize each enabled diagnostic — create its collector, `init()` it, write
+   * the returned addresses into the arch's KernelArgs fields, set its `enableProfilingFlag` bit —
+   * and register it with `ctx.addCollector` (from then on the run's guard tears it down).
+   */
+  protected abstract initDiagnostics(ctx: RunContext): void | Promise<void>;
+
+  /** Step 6 (arch): default starts the non-shared collectors (a2a3's dep_gen). */
+  protected startArchCollectors(ctx: RunContext): void | Promise<void> {
+    for (const entry of ctx.collectors) if (!entry.shared) this.startCollector(entry);
+  }
+
+  /** Step 9 (arch): default tears down the non-shared collectors (dep_gen writes `deps.json` in its export). */
+  protected async teardownArchCollectors(ctx: RunContext): Promise<void> {
+    for (const entry of ctx.collectors) if (!entry.shared) await this.teardownCollector(ctx, entry);
+  }
+
+  /**
+   * Called right before the KernelArgs copy is uploaded (a2a3: fill `fftsBaseAddr`). On an arch
+   * that uploads after the AI CPU launches, changes made here reach only the AI Core.
+   */
+  protected beforeKernelArgsUpload(_ctx: RunContext): void {}
+
+  /**
+   * End of a run (not after a timeout): default finalizes each collector (frees its buffers) so
+   * the next run initializes fresh ones.
+   */
+  protected async releaseRunCollectors(ctx: RunContext): Promise<void> {
+    const errors: unknown[] = [];
+    for (const entry of ctx.collectors) {
+      try {
+        entry.collector.finalize();
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    if (errors.length > 0) throw new TeardownError('releaseRunCollectors', errors);
+  }
+
+  /**
+   * Extra export options for one collector (e.g. a2a3 passes dep_gen's edges to the swimlane
+   * trace). Default: none.
+   */
+  protected collectorExportOptions(_ctx: RunContext, _entry: RunCollectorEntry): Partial<ExportOptions> {
+    return {};
+  }
+
+  /** Extra `run.json` fields (arch data such as clock rates, simulated-PMU marks). */
+  protected describeRun(_ctx: RunContext): Record<string, unknown> {
+    return {};
+  }
+
+  /** Arch part of finalize, run before {@link finalizeCommon} (a2a3: finalize collectors; a5: stop them). */
+  protected finalizeArch(): void | Promise<void> {}
+
+  // ---------------------------------------------------------------- finalize (SPEC §6)
+
+  /**
+   * Releases everything the runner holds; idempotent (later and concurrent calls wait for the
+   * first and never throw). Waits for an in-flight run to settle first.
+   *
+   * @throws TeardownError when steps failed (every step is attempted)
+   */
+  finalize(): Promise<void> {
+    if (this.finalizePromise !== null) return this.finalizePromise.catch(() => undefined);
+    this.finalizeRequested = true;
+    this.finalizePromise = (async () => {
+      if (this.inFlight !== null) await this.inFlight.catch(() => undefined);
+      this.finalizeStarted = true;
+      const errors: unknown[] = [];
+      try {
+        await this.finalizeArch();
+      } catch (e) {
+        errors.push(e);
+      }
+      try {
+        this.finalizeCommon();
+      } catch (e) {
+        if (e instanceof TeardownError) errors.push(...e.errors);
+        else errors.push(e);
+      }
+      if (errors.length > 0) throw new TeardownError('finalize', errors);
+    })();
+    return this.finalizePromise;
+  }
+
+  /**
+   * Shared finalize: destroys the streams first (so no device work touches what is freed next),
+   * frees callable copies, the arenas and every live allocation (mappings undone first), resets and
+   * closes the device, and resets the identity state (cached arena sizes, binary handle).
+   * Idempotent; every step is attempted.
+   *
+   * @throws TeardownError with every failure
+   */
+  protected finalizeCommon(): void {
+    if (this.commonFinalized) return;
+    this.commonFinalized = true;
+    this.finalizeRequested = true;
+    this.finalizeStarted = true;
+    const state = this.state;
+    this.state = null;
+    this.aicoreExecutor.forget();
+    if (state === null) return;
+    const errors: unknown[] = [];
+    const attempt = (fn: () => void): void => {
+      try {
+        fn();
+      } catch (e) {
+        errors.push(e);
+      }
+    };
+    attempt(() => state.aicpuStream.destroy());
+    attempt(() => state.aicoreStream.destroy());
+    attempt(() => state.callables.clear());
+    attempt(() => state.arenas.releaseAll());
+    attempt(() => state.allocator.freeAll());
+    state.arenas.forgetAll();
+    state.callables.forgetAll();
+    attempt(() => state.device.reset());
+    attempt(() => state.device.close());
+    state.allocator.abandonAll();
+    if (errors.length > 0) throw new TeardownError('finalizeCommon', errors);
+  }
+
+  /** `await using runner = …` support: finalizes. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.finalize();
+  }
+}

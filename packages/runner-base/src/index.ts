@@ -1,0 +1,47 @@
+/**
+ * `@npurun/runner-base`: `DeviceRunnerBase` and what it owns — the device-memory allocator,
+ * `DeviceArena` and the static arenas, executor registration and launch, the callable registry,
+ * the runtime image (task graph encoding and its C header), the shared run steps, finalize, the
+ * kernel compiler front end and the logger. The arch packages (`@npurun/runner-a2a3`,
+ * `@npurun/runner-a5`) build on it.
+ *
+ * @packageDocumentation
+ */
+export * from './errors';
+export { toByteSize, toDeviceAddress, alignUp } from './validate';
+export * from './logger';
+export { DeviceAllocator, type MemoryStats, type AllocationInfo } from './device-allocator';
+export { DeviceArena, type ArenaAllocator } from './device-arena';
+export { StaticArenas, ARENA_REGIONS, type StaticArenaSizes } from './static-arenas';
+export { AicoreExecutor } from './aicore-executor';
+export { resolveBlockDim, resolveAicpuThreads } from './block-dim';
+export { fnv1a64, Fnv1a64 } from './fnv1a';
+export * from './callable-registry';
+export * from './runtime-image/task-graph';
+export * from './runtime-image/layout';
+export { validateGraph, type ValidatedGraph, type ResolvedTask } from './runtime-image/validate-graph';
+export { encodeRuntimeImage, type RuntimeImage } from './runtime-image/encode';
+export { decodeRuntimeImage, type DecodedRuntimeImage, type DecodedTask, type DecodedKernel } from './runtime-image/decode';
+export { runtimeImageHeaderText, writeRuntimeImageHeader, runtimeImageIncludeDir } from './runtime-image/header';
+export * from './run-types';
+export { RunContext, type RunCollectorEntry, type CollectorPhase } from './run-context';
+export { normalizeDiagnostics, enabledDiagnostics } from './diagnostics';
+export { buildRunJson, stringifyRunJson, writeRunJson, npurunVersion, type RunJsonInput } from './run-json';
+export { compileKernel, findVendorKernelCompiler, type CompileKernelOptions } from './compile-kernel';
+export {
+  DeviceRunnerBase,
+  DEFAULT_RUN_TIMEOUT_MS,
+  type ArchSpec,
+  type CommonKernelArgs,
+  type DeviceRunnerOptions,
+  type ExecutorBinaries,
+  type HalFactory,
+  type KernelArgsUploadPoint,
+} from './device-runner-base';
+// the simulated runtime: dispatch registers and executor programs shared by both arches
+export * from './sim-dispatch';
+export * from './sim-executor';
+// the four smoke workloads
+export * from './workloads';
+// the CLI skeleton of npurun-a2a3 / npurun-a5
+export * from './cli';

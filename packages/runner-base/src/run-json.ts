@@ -1,0 +1,92 @@
+/**
+ * `run.json`: what ran. Built as a plain object (pure), then written by the runner. u64 values
+ * are written as decimal strings so no JSON reader loses precision.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CollectorSummary } from '@npurun/collectors';
+import type { DiagnosticsOptions, HostTimings } from './run-types';
+
+/** The facts `run.json` records. */
+export interface RunJsonInput {
+  /** Architecture. */
+  arch: string;
+  /** Platform. */
+  platform: string;
+  /** True on the simulator. */
+  simulated: boolean;
+  /** Device id. */
+  deviceId: number;
+  /** blockDim used. */
+  blockDim: number;
+  /** AI CPU threads of the run kernel. */
+  aicpuThreads: number;
+  /** Diagnostics requested. */
+  diagnostics: DiagnosticsOptions;
+  /** Device wall time in ns, when read. */
+  deviceWallNs: bigint | null;
+  /** Host timings (partial on a failed run). */
+  hostTimings: Partial<HostTimings>;
+  /** Collector summaries. */
+  collectors: readonly CollectorSummary[];
+  /** Tasks and kernels of the runtime image. */
+  graph: { tasks: number; kernels: number; edges: number; dummies: number };
+  /** `ok`, or `failed` with the error. */
+  status: 'ok' | 'failed';
+  /** The error's code and message on failure. */
+  error?: { code: string; message: string };
+  /** Extra fields from the arch or collectors (top level, they win over nothing above). */
+  extra: Record<string, unknown>;
+}
+
+let cachedVersion: string | undefined;
+
+/** The npurun (runner-base) version. */
+export function npurunVersion(): string {
+  if (cachedVersion === undefined) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
+      cachedVersion = typeof pkg.version === 'string' ? pkg.version : 'unknown';
+    } catch {
+      cachedVersion = 'unknown';
+    }
+  }
+  return cachedVersion;
+}
+
+/** Builds the `run.json` object. */
+export function buildRunJson(input: RunJsonInput): Record<string, unknown> {
+  const base: Record<string, unknown> = {
+    npurunVersion: npurunVersion(),
+    status: input.status,
+    ...(input.error !== undefined ? { error: input.error } : {}),
+    arch: input.arch,
+    platform: input.platform,
+    simulated: input.simulated,
+    deviceId: input.deviceId,
+    blockDim: input.blockDim,
+    aicpuThreads: input.aicpuThreads,
+    diagnostics: input.diagnostics,
+    deviceWallNs: input.deviceWallNs === null ? null : input.deviceWallNs.toString(),
+    hostTimings: input.hostTimings,
+    graph: input.graph,
+    collectors: input.collectors,
+  };
+  for (const [k, v] of Object.entries(input.extra)) {
+    if (!(k in base)) base[k] = v;
+  }
+  return base;
+}
+
+/** Serializes with bigints as decimal strings. */
+export function stringifyRunJson(value: unknown): string {
+  return `${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`;
+}
+
+/** Writes `run.json` under `dir` and returns its path. */
+export async function writeRunJson(dir: string, value: Record<string, unknown>): Promise<string> {
+  await fs.promises.mkdir(dir, { recursive: true });
+  const file = path.join(dir, 'run.json');
+  await fs.promises.writeFile(file, stringifyRunJson(value));
+  return file;
+}
