@@ -29,9 +29,10 @@ let missingEntry: Uint8Array;
 let noAbi: Uint8Array;
 
 beforeAll(async () => {
-  [vectorAdd, aicpuKernels, missingEntry, noAbi] = await Promise.all(
-    ['vector_add', 'aicpu_kernels', 'missing_entry', 'no_abi'].map((n) => testProgram(n)),
-  );
+  vectorAdd = await testProgram('vector_add');
+  aicpuKernels = await testProgram('aicpu_kernels');
+  missingEntry = await testProgram('missing_entry');
+  noAbi = await testProgram('no_abi');
 });
 
 describe.each(['a2a3sim', 'a5sim'] as const)('launch on %s', (platform) => {

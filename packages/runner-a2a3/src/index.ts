@@ -9,3 +9,4 @@ export { A2A3KernelArgs } from './kernel-args';
 export { workloads, workloadNames, runWorkload, type Workload, type WorkloadResult, type WorkloadName } from '@npurun/runner-base';
 export { DeviceRunnerBase } from '@npurun/runner-base';
 export { HalError } from '@npurun/hal-native';
+export { main as runCliMain, cliSpec } from './cli';

@@ -72,7 +72,11 @@ export interface AlternatingTensors {
   Z: bigint;
 }
 
-/** @throws RangeError unless every parameter is a positive safe integer */
+/**
+ * Checks the shape parameters.
+ *
+ * @throws RangeError unless every parameter is a positive safe integer
+ */
 export function checkAlternatingParams(p: AlternatingParams): void {
   for (const key of ['batch', 'm', 'n', 'matmulBatch', 'addBatch'] as const) {
     const v = p[key];

@@ -8,6 +8,7 @@ import type { Platform } from '@npurun/hal-native';
 import type { CallableKernel } from '../callable-registry';
 import { compileKernel } from '../compile-kernel';
 import { InvalidArgumentError } from '../errors';
+import { simDeviceIncludeDir } from '../sim-executor';
 import type { KernelCoreType } from '../runtime-image/task-graph';
 import type { WorkloadKernelCompileRequest, WorkloadKernelCompiler } from './types';
 
@@ -47,11 +48,6 @@ export function workloadKernelsDir(): string {
   return path.join(PACKAGE_ROOT, 'device', 'kernels');
 }
 
-/** Include directory of the simulated kernel ABI (`<npurun/sim_kernel.h>`). */
-export function simKernelIncludeDir(): string {
-  return path.join(PACKAGE_ROOT, 'device', 'include');
-}
-
 /** Absolute path of a kernel's source. */
 export function workloadKernelSource(name: WorkloadKernelName): string {
   return path.join(workloadKernelsDir(), `${name}.cpp`);
@@ -81,7 +77,7 @@ export async function loadWorkloadKernels(
   const images = new Map<WorkloadKernelName, Uint8Array>();
   await Promise.all(
     unique.map(async (n) => {
-      images.set(n, await compile({ source: workloadKernelSource(n), includeDirs: [simKernelIncludeDir()], platform }));
+      images.set(n, await compile({ source: workloadKernelSource(n), includeDirs: [simDeviceIncludeDir], platform }));
     }),
   );
   return names.map((n) => {

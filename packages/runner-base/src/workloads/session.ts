@@ -110,7 +110,7 @@ export class WorkloadSession {
     this.checks.push({ name, passed, detail });
   }
 
-  /** Records that `a` equals `b`. */
+  /** Records a check that `actual` equals `expected`. */
   checkEqual(name: string, actual: number, expected: number): void {
     this.check(name, actual === expected, `expected ${expected}, got ${actual}`);
   }

@@ -6,12 +6,7 @@ import type { RunOptions, RunResult } from '../../src/run-types';
 import { getWorkload, runWorkload, workloadNames, workloads, type WorkloadResult } from '../../src/workloads';
 import { HostModelRunner, KERNEL_MODELS, fakeCompiler } from './support/host-model';
 
-// fill_cores is left out here: its 17M seeded inputs and 256 modelled matmuls take tens of
-// seconds under jest's VM context (a fraction of that in plain node). Its graph is covered by
-// graphs.test.ts and its kernels by kernels.sim.test.ts.
-const allCases = workloadNames.flatMap((w) =>
-  workloads[w].cases.filter((c) => !(w === 'alternating_matmul_add' && c.name === 'fill_cores')).map((c) => [w, c.name] as const),
-);
+const allCases = workloadNames.flatMap((w) => workloads[w].cases.map((c) => [w, c.name] as const));
 
 function expectClean(runner: HostModelRunner): void {
   expect(runner.tensors.size).toBe(0);

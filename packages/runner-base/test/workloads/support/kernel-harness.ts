@@ -2,7 +2,7 @@
 // no runner, no scheduler, just the HAL, the kernel image in device memory and a faked ctx.
 import * as path from 'node:path';
 import { compileDeviceProgram, openDevice, type AicpuProgram, type HalDevice, type HalStream, type SimPlatform } from '@npurun/hal-native';
-import { simKernelIncludeDir } from '../../../src/workloads/kernels';
+import { simDeviceIncludeDir } from '../../../src/sim-executor';
 
 /** The kernel ctx fields a call fakes (defaults: a cube/vector task, block 0 of 1). */
 export interface FakeCtx {
@@ -21,7 +21,7 @@ const HARNESS_ARGS_BYTES = 72;
 export function compileHarness(): Promise<Uint8Array> {
   return compileDeviceProgram({
     sources: [path.join(__dirname, '..', 'programs', 'kernel_harness.cc')],
-    includeDirs: [simKernelIncludeDir()],
+    includeDirs: [simDeviceIncludeDir],
   });
 }
 

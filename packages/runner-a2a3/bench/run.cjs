@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+// runner-a2a3 benchmark: the host overhead of A2A3Runner.run() for the dummy_task graph on
+// a2a3sim — wall time from the call to the result, minus the device wall time the AI CPU wrote —
+// against a native C++ driver (native-driver/driver.cc) that makes the same HAL calls in the same
+// order for the same graph on the same simulator code, built from hal-native's C++ sources.
+// Both sides run in this bench, alternating in rounds so drift in a shared machine's load hits
+// both alike; each figure is the median over all timed runs. Writes bench/results.json.
+'use strict';
+const { execFile } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { promisify } = require('node:util');
+const {
+  DUMMY_TASK_ELEMS,
+  DUMMY_TASK_FILL,
+  DUMMY_TASK_KERNELS,
+  DUMMY_TASK_VALUE,
+  dummyTaskGraph,
+  encodeRuntimeImage,
+  kernelArgsHeaderText,
+  loadWorkloadKernels,
+  materializeHeaders,
+  resolveExecutors,
+  runtimeImageHeaderText,
+  simDispatchHeaderText,
+} = require('@npurun/runner-base');
+const { A2A3KernelArgs, A2A3Runner } = require('../dist');
+const { measure, writeResults } = require('../../../scripts/bench-kit.cjs');
+const { buildDriver } = require('./native-driver/build.cjs');
+
+const ROUNDS = Number(process.env.NPURUN_BENCH_ROUNDS ?? 5);
+const RUNS_PER_ROUND = Number(process.env.NPURUN_BENCH_RUNS ?? 200);
+const WARMUP = 20;
+const PLATFORM = 'a2a3sim';
+const SHAPE = 'single'; // dummy_task case 1: write X -> dummy(X) -> copy X[0] to Y[0]
+
+// Placeholder device addresses in the image handed to the driver; it patches in its own.
+const KERNEL_PLACEHOLDER = 0x5e00_0000_0000_0000n;
+const TENSOR_PLACEHOLDER = 0x5e00_0001_0000_0000n;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+
+// The dummy_task callable's kernel table, in the order its tasks refer to (DUMMY_TASK_KERNELS).
+const KERNEL_NAMES = [];
+KERNEL_NAMES[DUMMY_TASK_KERNELS.writeConst] = 'write_const';
+KERNEL_NAMES[DUMMY_TASK_KERNELS.copyFirst] = 'copy_first';
+
+/** The kernel table with the images at `imageAddrs`. */
+function kernelTable(kernels, imageAddrs) {
+  return kernels.map((k, i) => ({ name: k.name, entry: k.entry ?? k.name, imageAddr: imageAddrs[i], imageSize: k.image.byteLength, coreType: k.coreType, argCount: k.argCount }));
+}
+
+/** Writes what the driver needs into `dir` and returns the tensor names in upload order. */
+function prepareDriverInputs(dir, { executors, kernels, runner, blockDim, aicpuThreads, timeoutMs }) {
+  const tensorNames = ['x', 'y', 'w'];
+  const placeholders = { x: TENSOR_PLACEHOLDER, y: TENSOR_PLACEHOLDER + 1n, w: TENSOR_PLACEHOLDER + 2n };
+  const graph = {
+    kernels: kernelTable(kernels, kernels.map((_, i) => KERNEL_PLACEHOLDER + BigInt(i))),
+    tasks: dummyTaskGraph(SHAPE, 1, placeholders),
+  };
+  const image = encodeRuntimeImage(graph);
+  const init = new Float32Array(DUMMY_TASK_ELEMS).fill(DUMMY_TASK_FILL);
+  fs.writeFileSync(path.join(dir, 'aicpu.so'), executors.aicpu);
+  fs.writeFileSync(path.join(dir, 'aicore.so'), executors.aicore);
+  fs.writeFileSync(path.join(dir, 'image.bin'), image.bytes);
+  kernels.forEach((k, i) => fs.writeFileSync(path.join(dir, `kernel${i}.so`), k.image));
+  for (const t of tensorNames) fs.writeFileSync(path.join(dir, `${t}.bin`), new Uint8Array(init.buffer));
+  const lines = [
+    `platform ${PLATFORM}`,
+    `device_id ${runner.deviceId}`,
+    `aicpu aicpu.so ${executors.aicpuInitKernel} ${executors.aicpuRunKernel}`,
+    'aicore aicore.so',
+    'image image.bin',
+    ...kernels.map((_, i) => `kernel ${(KERNEL_PLACEHOLDER + BigInt(i)).toString(16)} kernel${i}.so`),
+    ...tensorNames.map((t) => `tensor ${placeholders[t].toString(16)} ${t}.bin`),
+    `check ${tensorNames.indexOf('y')} 0 ${DUMMY_TASK_VALUE}`,
+    `block_dim ${blockDim}`,
+    `aicpu_threads ${aicpuThreads}`,
+    `log_level ${runner.logger.level}`,
+    `log_info_v ${runner.logger.infoV}`,
+    `timeout_ms ${timeoutMs}`,
+  ];
+  fs.writeFileSync(path.join(dir, 'manifest.txt'), `${lines.join('\n')}\n`);
+}
+
+/** Runs the driver once; returns its per-run samples in µs. */
+async function driverRound(binary, dir, runs, warmup) {
+  const { stdout } = await promisify(execFile)(binary, [dir, String(runs), String(warmup)], { maxBuffer: 64 << 20 });
+  const samples = stdout.trim().split('\n').map((line) => line.split(' ').map(Number));
+  if (samples.length !== runs) throw new Error(`driver printed ${samples.length} samples, expected ${runs}`);
+  return samples.map(([overheadNs, wallNs, deviceNs]) => ({ overheadUs: overheadNs / 1e3, wallUs: wallNs / 1e3, deviceUs: deviceNs / 1e3 }));
+}
+
+/** `runs` timed runs of the request through the runner; per-run samples in µs. */
+async function runnerRound(runner, request, runs) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    const result = await runner.run(request);
+    const wallNs = process.hrtime.bigint() - t0;
+    samples.push({ overheadUs: Number(wallNs - result.deviceWallNs) / 1e3, wallUs: Number(wallNs) / 1e3, deviceUs: Number(result.deviceWallNs) / 1e3 });
+  }
+  return samples;
+}
+
+async function main() {
+  const started = Date.now();
+  const [executors, kernels] = await Promise.all([
+    resolveExecutors('a2a3', A2A3KernelArgs, PLATFORM, undefined),
+    loadWorkloadKernels(KERNEL_NAMES, PLATFORM),
+  ]);
+  const headersDir = materializeHeaders({
+    'npurun/kernel_args.h': kernelArgsHeaderText(A2A3KernelArgs, 'a2a3'),
+    'npurun/runtime_image.h': runtimeImageHeaderText(),
+    'npurun/sim_dispatch.h': simDispatchHeaderText(),
+  });
+  const t = Date.now();
+  const { binary, cached } = buildDriver(headersDir);
+  console.log(`native driver: ${cached ? 'cached build' : `built in ${((Date.now() - t) / 1000).toFixed(1)} s`} (${binary})`);
+
+  const runner = await A2A3Runner.create({ platform: PLATFORM });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npurun-bench-'));
+  try {
+    // The TypeScript side's graph: the same kernels and tensors, at this runner's addresses.
+    const imageAddrs = kernels.map((k) => {
+      const addr = runner.allocateTensor(k.image.byteLength);
+      runner.copyToDevice(addr, k.image);
+      return addr;
+    });
+    const init = new Float32Array(DUMMY_TASK_ELEMS).fill(DUMMY_TASK_FILL);
+    const tensors = { x: runner.allocateTensor(init.byteLength), y: runner.allocateTensor(init.byteLength), w: runner.allocateTensor(init.byteLength) };
+    for (const addr of Object.values(tensors)) runner.copyToDevice(addr, init);
+    const blockDim = 1; // what the dummy_task callable runs with
+    const request = { graph: { kernels: kernelTable(kernels, imageAddrs), tasks: dummyTaskGraph(SHAPE, 1, tensors) }, blockDim };
+    const aicpuThreads = runner.deviceProperties.aicpuLaunchThreads; // a run's default
+    prepareDriverInputs(dir, { executors, kernels, runner, blockDim, aicpuThreads, timeoutMs: runner.runTimeoutMs });
+
+    const ts = [];
+    const native = [];
+    await runnerRound(runner, request, WARMUP);
+    for (let r = 0; r < ROUNDS; r++) {
+      native.push(...(await driverRound(binary, dir, RUNS_PER_ROUND, WARMUP)));
+      ts.push(...(await runnerRound(runner, request, RUNS_PER_ROUND)));
+    }
+    const y = new Float32Array(DUMMY_TASK_ELEMS);
+    runner.copyFromDevice(y, tensors.y);
+    if (y[0] !== DUMMY_TASK_VALUE) throw new Error(`the runner's runs did not do the work: Y[0] = ${y[0]}`);
+
+    const describe = (label, xs) =>
+      console.log(`  ${label.padEnd(8)} overhead µs: p10 ${percentile(xs.map((s) => s.overheadUs), 0.1).toFixed(1)}  median ${median(xs.map((s) => s.overheadUs)).toFixed(1)}  p90 ${percentile(xs.map((s) => s.overheadUs), 0.9).toFixed(1)}   device wall median ${median(xs.map((s) => s.deviceUs)).toFixed(1)} µs`);
+    console.log(`dummy_task (${SHAPE}), blockDim ${blockDim}, ${aicpuThreads} AI CPU threads, ${ROUNDS} x ${RUNS_PER_ROUND} runs per side:`);
+    describe('runner', ts);
+    describe('native', native);
+    const results = [
+      measure(
+        'A2A3Runner.run() host overhead (wall - device wall), dummy_task single_dummy, a2a3sim',
+        median(ts.map((s) => s.overheadUs)),
+        'µs/run',
+        'native C++ driver, same HAL calls in the same order (hal-native core+sim sources, g++ -O2)',
+        median(native.map((s) => s.overheadUs)),
+      ),
+      measure(
+        'A2A3Runner.run() wall time, dummy_task single_dummy, a2a3sim',
+        median(ts.map((s) => s.wallUs)),
+        'µs/run',
+        'native C++ driver, same HAL calls in the same order (hal-native core+sim sources, g++ -O2)',
+        median(native.map((s) => s.wallUs)),
+      ),
+    ];
+    writeResults(path.join(__dirname, 'results.json'), results);
+    console.log(`bench took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return results;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await runner.finalize();
+  }
+}
+
+module.exports = { main };
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,79 @@
+// Every workload case through the real simulated runtime (runner-base's AI CPU scheduler and AI
+// Core executor from device/src) on a2a3sim, driven by a minimal DeviceRunnerBase subclass with no
+// diagnostics. The arch packages run the same workloads through A2A3Runner / A5Runner; this test
+// keeps the workloads honest inside runner-base until then.
+import { array, openDevice, ptr, struct, u32, u64 } from '@npurun/hal-native';
+import { DeviceRunnerBase, type ExecutorBinaries } from '../../src/device-runner-base';
+import type { RunContext } from '../../src/run-context';
+import { resolveExecutors } from '../../src/sim-executor';
+import { runWorkload, workloadNames, workloads } from '../../src/workloads';
+
+// a2a3's KernelArgs front and offsets (SPEC §9), under the C name the executors include.
+const KernelArgs = struct(
+  'npurun_kernel_args',
+  {
+    unused: { type: array(u64, 5), offset: 0 },
+    deviceArgs: { type: ptr, offset: 40 },
+    runtimeArgs: { type: ptr, offset: 48 },
+    regs: { type: ptr, offset: 56 },
+    fftsBaseAddr: { type: u64, offset: 64 },
+    dumpDataBase: { type: ptr, offset: 72 },
+    l2PerfDataBase: { type: ptr, offset: 80 },
+    pmuDataBase: { type: ptr, offset: 88 },
+    pmuRegAddrs: { type: ptr, offset: 96 },
+    depGenDataBase: { type: ptr, offset: 104 },
+    scopeStatsDataBase: { type: ptr, offset: 112 },
+    aicoreRingAddr: { type: ptr, offset: 120 },
+    logLevel: { type: u32, offset: 128 },
+    logInfoV: { type: u32, offset: 132 },
+    enableProfilingFlag: { type: u32, offset: 136 },
+    pad0: { type: u32, offset: 140 },
+    deviceWallDataBase: { type: ptr, offset: 144 },
+    deviceId: { type: u32, offset: 152 },
+    pad1: { type: u32, offset: 156 },
+  },
+  { size: 160 },
+);
+
+class PlainSimRunner extends DeviceRunnerBase {
+  constructor(executors: ExecutorBinaries) {
+    super(
+      { arch: 'a2a3', kernelArgs: KernelArgs, executors, kernelArgsUpload: 'beforeAicpuLaunch', diagnostics: [] },
+      { platform: 'a2a3sim', halFactory: openDevice, sim: { memoryBytes: 1 << 30 } },
+    );
+  }
+
+  protected override initDiagnostics(_ctx: RunContext): void {}
+}
+
+const cases = workloadNames.flatMap((w) => workloads[w].cases.map((c) => [w, c.name] as const));
+
+let runner: PlainSimRunner;
+
+beforeAll(async () => {
+  runner = new PlainSimRunner(await resolveExecutors('a2a3', KernelArgs, 'a2a3sim', undefined));
+}, 240_000);
+
+afterAll(async () => {
+  await runner?.finalize();
+});
+
+test.each(cases)('%s / %s verifies on the simulated runtime', async (workload, caseName) => {
+  const before = runner.memoryStats().liveAllocations;
+  const result = await runWorkload(runner, workload, { case: caseName });
+  expect(result.mismatches).toEqual([]);
+  expect(result.checks.filter((c) => !c.passed)).toEqual([]);
+  expect(result.verified).toBe(true);
+  for (const run of result.runs) expect(run.deviceWallNs).toBeGreaterThan(0n);
+  // the device-wall slot appears on the first run; nothing else may outlive the case
+  expect(runner.memoryStats().liveAllocations).toBeLessThanOrEqual(before + 1);
+  expect(runner.callableStats()).toMatchObject({ liveBuffers: 0, liveCallables: 0 });
+}, 120_000);
+
+test('spmd_basic launches the arch maximum with blockDim 0, 24 when fixed', async () => {
+  const auto = await runWorkload(runner, 'spmd_basic', { case: 'auto_block_dim' });
+  const fixed = await runWorkload(runner, 'spmd_basic', { case: 'block_dim_24', run: { blockDim: 7 } });
+  expect(auto.runs[0]!.blockDim).toBe(runner.deviceProperties.maxBlockDim);
+  expect(fixed.runs[0]!.blockDim).toBe(7);
+  expect(auto.verified && fixed.verified).toBe(true);
+});
