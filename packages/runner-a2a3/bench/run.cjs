@@ -29,8 +29,8 @@ const { A2A3KernelArgs, A2A3Runner } = require('../dist');
 const { measure, writeResults } = require('../../../scripts/bench-kit.cjs');
 const { buildDriver } = require('./native-driver/build.cjs');
 
-const ROUNDS = Number(process.env.NPURUN_BENCH_ROUNDS ?? 5);
-const RUNS_PER_ROUND = Number(process.env.NPURUN_BENCH_RUNS ?? 200);
+const ROUNDS = Number(process.env.NPURUN_BENCH_ROUNDS ?? 8);
+const RUNS_PER_ROUND = Number(process.env.NPURUN_BENCH_RUNS ?? 300);
 const WARMUP = 20;
 const PLATFORM = 'a2a3sim';
 const SHAPE = 'single'; // dummy_task case 1: write X -> dummy(X) -> copy X[0] to Y[0]

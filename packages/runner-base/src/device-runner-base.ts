@@ -26,6 +26,7 @@ import { enabledDiagnostics, normalizeDiagnostics } from './diagnostics';
 import {
   BinaryError,
   DeviceMemoryError,
+  DeviceTaskError,
   InvalidArgumentError,
   RunTimeoutError,
   RunnerBusyError,
@@ -40,7 +41,7 @@ import { RunContext, type RunCollectorEntry } from './run-context';
 import { buildRunJson, writeRunJson } from './run-json';
 import type { DiagnosticsOptions, HostTimings, RunOptions, RunRequest, RunResult } from './run-types';
 import { encodeRuntimeImage, type RuntimeImage } from './runtime-image/encode';
-import { encodeSimDispatchBlock } from './sim-dispatch';
+import { SimDispatchHeader, encodeSimDispatchBlock } from './sim-dispatch';
 import { StaticArenas } from './static-arenas';
 import { toByteSize, toDeviceAddress, toIntInRange } from './validate';
 
@@ -673,6 +674,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     const block = encodeSimDispatchBlock(ctx.settings.blockDim, schedulers);
     const addr = ctx.allocTemp(block.byteLength, 'simDispatch');
     this.state!.allocator.copyToDevice(addr, block);
+    ctx.simDispatchAddr = addr;
     return addr;
   }
 
@@ -734,7 +736,25 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       throw e;
     }
     const errors = await this.waitForStreams(state, launched, ctx.settings.timeoutMs);
-    if (errors.length > 0) throw errors[0];
+    if (errors.length > 0) throw this.explainDeviceFailure(ctx, errors[0]);
+  }
+
+  /**
+   * A stream error of a finished (not timed-out) simulated run, explained with what the
+   * simulated runtime recorded: which task failed and with which kernel.
+   */
+  private explainDeviceFailure(ctx: RunContext, error: unknown): unknown {
+    if (ctx.simDispatchAddr === null || error instanceof RunTimeoutError) return error;
+    const header = new Uint8Array(SimDispatchHeader.size);
+    try {
+      this.state!.allocator.copyFromDevice(header, ctx.simDispatchAddr);
+    } catch {
+      return error;
+    }
+    const h = SimDispatchHeader.decode(header);
+    if (h.failed === 0) return error;
+    const kernel = ctx.settings.kernelNames.get(h.failedKernel) ?? `#${h.failedKernel}`;
+    return new DeviceTaskError(h.failedTask, h.failedKernel, `kernel '${kernel}' could not be loaded from its device image (not an ELF shared object of this host, or its entry symbol is missing)`, error);
   }
 
   /**

@@ -42,6 +42,8 @@ export const RunnerErrorCode = {
   CompileUnsupported: 'KERNEL_COMPILE_UNSUPPORTED',
   /** Kernel compilation failed. */
   CompileFailed: 'KERNEL_COMPILE_FAILED',
+  /** A task could not run on the device (e.g. its kernel image did not load); names the task and kernel. */
+  DeviceTaskFailed: 'RUN_TASK_FAILED',
   /** Tearing down a run or the runner failed in one or more steps; the causes are in `errors`. */
   TeardownFailed: 'RUNNER_TEARDOWN_FAILED',
 } as const;
@@ -146,6 +148,26 @@ export class RunTimeoutError extends RunnerError {
 
 /** Which static arena region an {@link ArenaError} is about. */
 export type ArenaRegion = 'gmHeap' | 'gmSm' | 'runtimeArena';
+
+/** A task that could not run on the device; names the task and its kernel. */
+export class DeviceTaskError extends RunnerError {
+  /** The task (its index in the graph). */
+  readonly taskId: number;
+  /** The kernel-table index the task's core tried to run. */
+  readonly kernelId: number;
+
+  /**
+   * @param taskId the failing task
+   * @param kernelId its kernel-table index
+   * @param detail what the device reported, naming the kernel
+   * @param cause the stream error the failure surfaced as
+   */
+  constructor(taskId: number, kernelId: number, detail: string, cause: unknown) {
+    super(RunnerErrorCode.DeviceTaskFailed, `run: task ${taskId} failed on the device: ${detail}`, { op: 'run', cause });
+    this.taskId = taskId;
+    this.kernelId = kernelId;
+  }
+}
 
 /** A static arena or `DeviceArena` failure. */
 export class ArenaError extends RunnerError {

@@ -39,6 +39,8 @@ export class RunContext {
   readonly summaries: CollectorSummary[] = [];
   /** Extra `run.json` fields the arch or collectors add (merged at the top level). */
   readonly runInfo: Record<string, unknown> = {};
+  /** Device address of the simulator's dispatch block of this run, once uploaded. */
+  simDispatchAddr: bigint | null = null;
   /** Whether the launches were submitted (step 7 reached the device). */
   launched = false;
   private readonly temps: bigint[] = [];

@@ -24,7 +24,7 @@ export const SimDispatchHeader = struct(
     completed: { type: u32, doc: 'tasks finished so far (device scratch)' },
     failed: { type: u32, doc: 'non-zero once the run failed on the device (e.g. a kernel did not resolve)' },
     schedulersDone: { type: u32, doc: 'scheduler threads that have finished (device scratch)' },
-    reserved: u32,
+    failedKernel: { type: u32, doc: 'kernel-table index of the failed task, when failed != 0' },
     startTimestamp: { type: u64, doc: 'device clock when init ran' },
     schedulerWake: { type: array(u32, SIM_DISPATCH_MAX_SCHEDULERS), doc: 'futex words, one per scheduler thread' },
     failedTask: { type: u32, doc: 'the task that failed, when failed != 0' },

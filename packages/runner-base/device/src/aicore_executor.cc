@@ -52,11 +52,12 @@ NPURUN_DEVICE_EXPORT void npurun_aicore_entry(const npurun_aicore_ctx* ctx, uint
     if (fn != nullptr) {
       const npurun_kernel_ctx kctx{ctx->core_type, slot->block_idx, slot->block_num, slot->sub_block_idx,
                                    ctx->core_type == NPURUN_CORE_VECTOR && task.core_type == NPURUN_RT_CORE_MIXED ? 2u : 1u,
-                                   ctx->core_id, taskId, task.arg_count};
+                                   ctx->core_id, taskId, task.arg_count, ctx->stop_requested};
       fn(&kctx, rt.args + task.arg_offset);
     } else {
       // A kernel that cannot be resolved fails the run; the scheduler reports which task.
       store(&dispatch.header->failed_task, taskId);
+      store(&dispatch.header->failed_kernel, slot->kernel_id);
       store(&dispatch.header->failed, 1);
     }
     slot->end_timestamp = ctx->sim->read_timestamp();

@@ -157,9 +157,11 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+const USAGE_ERROR_CODES: ReadonlySet<unknown> = new Set(['RUNNER_INVALID_ARGUMENT', 'HAL_INVALID_PLATFORM', 'HAL_INVALID_ARGUMENT']);
+
+/** Errors that mean the command line asked for something impossible (e.g. --block-dim above the arch maximum). */
 function isUsageError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'RUNNER_INVALID_ARGUMENT' || code === 'HAL_INVALID_PLATFORM' || code === 'HAL_INVALID_ARGUMENT';
+  return USAGE_ERROR_CODES.has((error as { code?: unknown } | null)?.code);
 }
 
 async function runWorkloadCommand(spec: CliSpec, workloadName: string, flags: RunFlags, io: CliIo): Promise<CliExitCode> {
@@ -215,7 +217,9 @@ async function runWorkloadCommand(spec: CliSpec, workloadName: string, flags: Ru
     await runner.finalize();
   }
   io.stdout.write(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatTable(rows)}\n`);
-  if (rows.some((r) => r.status === 'FAILED')) return CliExitCode.RunFailed;
+  const failed = rows.filter((r) => r.status === 'FAILED');
+  if (failed.length > 0 && failed.every((r) => USAGE_ERROR_CODES.has(r.errorCode))) return CliExitCode.Usage;
+  if (failed.length > 0) return CliExitCode.RunFailed;
   if (rows.some((r) => r.status === 'MISMATCH')) return CliExitCode.VerificationFailed;
   return CliExitCode.Ok;
 }

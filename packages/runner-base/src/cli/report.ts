@@ -28,6 +28,8 @@ export interface CaseSummary {
   files: string[];
   /** Why it failed, or what did not match. */
   detail?: string;
+  /** The stable code of the error a failed case threw. */
+  errorCode?: string;
 }
 
 /** Summarizes a finished case. */
@@ -70,8 +72,10 @@ export function summarizeCase(result: WorkloadResult): CaseSummary {
 
 /** A summary for a case that threw. */
 export function failedCase(workload: string, caseName: string, error: unknown): CaseSummary {
-  const message = error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? `${typeof code === 'string' ? code : error.name}: ${error.message}` : String(error);
   return {
+    ...(typeof code === 'string' ? { errorCode: code } : {}),
     workload,
     case: caseName,
     status: 'FAILED',

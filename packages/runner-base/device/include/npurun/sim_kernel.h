@@ -31,7 +31,12 @@ typedef struct npurun_kernel_ctx {
   uint32_t core_id;        /* the physical core running it */
   uint32_t task_id;
   uint32_t arg_count;
+  /* Raised when the run is being torn down (device reset, stream destroyed after a timeout): a
+     kernel that loops or waits must poll NPURUN_KERNEL_SHOULD_STOP(ctx) and return. */
+  const volatile uint32_t *stop_requested;
 } npurun_kernel_ctx;
+
+#define NPURUN_KERNEL_SHOULD_STOP(ctx) (__atomic_load_n((ctx)->stop_requested, __ATOMIC_RELAXED) != 0u)
 
 typedef void (*npurun_kernel_fn)(const npurun_kernel_ctx *ctx, const uint64_t *args);
 
