@@ -4,7 +4,7 @@ import { PmuCollector, pmuGeometry, pmuLayout, pmuStateOffset, CollectorErrorCod
 import { fakeContext, letDrain, tmpDir } from './helpers/harness';
 import { TsProducer } from './helpers/ts-producer';
 
-const ARCHES = ['a5'] as const;
+const ARCHES = ['a2a3', 'a5'] as const;
 
 function producers(arch: 'a2a3' | 'a5', mem: import('./helpers/fake-memory').FakeDeviceMemory, shm: bigint, cores: number, threads: number) {
   const geo = pmuGeometry(arch, cores);

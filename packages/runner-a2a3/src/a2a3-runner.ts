@@ -7,7 +7,7 @@
  */
 import {
   DeviceRunnerBase,
-  resolveExecutors,
+  resolveArchSpec,
   type ArchSpec,
   type DeviceRunnerOptions,
   type ExecutorBinaries,
@@ -15,6 +15,14 @@ import {
 } from '@npurun/runner-base';
 import { A2A3KernelArgs } from './kernel-args';
 import { initA2A3Diagnostics } from './diagnostics';
+
+/** What a2a3 is, as data (SPEC §0, §8, §9). */
+const A2A3_ARCH: Omit<ArchSpec, 'executors'> = {
+  arch: 'a2a3',
+  kernelArgs: A2A3KernelArgs,
+  kernelArgsUpload: 'beforeAicpuLaunch',
+  diagnostics: ['l2Swimlane', 'tensorDump', 'pmu', 'scopeStats', 'depGen'],
+};
 
 /** Options of {@link A2A3Runner.create}. */
 export interface A2A3RunnerOptions extends DeviceRunnerOptions {
@@ -36,21 +44,10 @@ export class A2A3Runner extends DeviceRunnerBase {
   /**
    * Creates a runner. The device opens on first use.
    *
-   * @throws InvalidArgumentError for a platform of another arch (e.g. `'a5sim'`) or any bad option
+   * @throws InvalidArgumentError for a platform of another arch or any bad option
    */
   static async create(options: A2A3RunnerOptions = {}): Promise<A2A3Runner> {
-    const platform = options.platform ?? 'a2a3sim';
-    const spec: ArchSpec = {
-      arch: 'a2a3',
-      kernelArgs: A2A3KernelArgs,
-      // Validated by the base constructor first, so a wrong platform is reported as such.
-      executors: { aicore: new Uint8Array(0), aicpu: new Uint8Array(0) },
-      kernelArgsUpload: 'beforeAicpuLaunch',
-      diagnostics: ['l2Swimlane', 'tensorDump', 'pmu', 'scopeStats', 'depGen'],
-    };
-    new A2A3Runner(spec, options); // throws on bad options before anything is compiled
-    spec.executors = await resolveExecutors('a2a3', A2A3KernelArgs, platform, options.executors);
-    return new A2A3Runner(spec, options);
+    return new A2A3Runner(await resolveArchSpec(A2A3_ARCH, options), options);
   }
 
   protected override initDiagnostics(ctx: RunContext): void {

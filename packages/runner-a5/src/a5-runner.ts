@@ -7,7 +7,7 @@
  */
 import {
   DeviceRunnerBase,
-  resolveExecutors,
+  resolveArchSpec,
   type ArchSpec,
   type DeviceRunnerOptions,
   type ExecutorBinaries,
@@ -15,6 +15,14 @@ import {
 } from '@npurun/runner-base';
 import { A5KernelArgs } from './kernel-args';
 import { initA5Diagnostics } from './diagnostics';
+
+/** What a5 is, as data (SPEC §0, §8, §9). */
+const A5_ARCH: Omit<ArchSpec, 'executors'> = {
+  arch: 'a5',
+  kernelArgs: A5KernelArgs,
+  kernelArgsUpload: 'beforeAicoreLaunch',
+  diagnostics: ['l2Swimlane', 'tensorDump', 'pmu', 'scopeStats'],
+};
 
 /** Options of {@link A5Runner.create}. */
 export interface A5RunnerOptions extends DeviceRunnerOptions {
@@ -36,20 +44,10 @@ export class A5Runner extends DeviceRunnerBase {
   /**
    * Creates a runner. The device opens on first use.
    *
-   * @throws InvalidArgumentError for a platform of another arch (e.g. `'a2a3sim'`) or any bad option
+   * @throws InvalidArgumentError for a platform of another arch or any bad option
    */
   static async create(options: A5RunnerOptions = {}): Promise<A5Runner> {
-    const platform = options.platform ?? 'a5sim';
-    const spec: ArchSpec = {
-      arch: 'a5',
-      kernelArgs: A5KernelArgs,
-      executors: { aicore: new Uint8Array(0), aicpu: new Uint8Array(0) },
-      kernelArgsUpload: 'beforeAicoreLaunch',
-      diagnostics: ['l2Swimlane', 'tensorDump', 'pmu', 'scopeStats'],
-    };
-    new A5Runner(spec, options); // throws on bad options before anything is compiled
-    spec.executors = await resolveExecutors('a5', A5KernelArgs, platform, options.executors);
-    return new A5Runner(spec, options);
+    return new A5Runner(await resolveArchSpec(A5_ARCH, options), options);
   }
 
   protected override initDiagnostics(ctx: RunContext): void {

@@ -42,6 +42,7 @@ import { buildRunJson, writeRunJson } from './run-json';
 import type { DiagnosticsOptions, HostTimings, RunOptions, RunRequest, RunResult } from './run-types';
 import { encodeRuntimeImage, type RuntimeImage } from './runtime-image/encode';
 import { SimDispatchHeader, encodeSimDispatchBlock } from './sim-dispatch';
+import { resolveExecutors } from './sim-executor';
 import { StaticArenas } from './static-arenas';
 import { toByteSize, toDeviceAddress, toIntInRange } from './validate';
 
@@ -121,6 +122,32 @@ export interface DeviceRunnerOptions {
   halFactory?: HalFactory;
 }
 
+/**
+ * The platform a runner of `arch` drives: `platform`, or the arch's simulator by default.
+ *
+ * @throws InvalidArgumentError for a platform of another arch (`'a5sim'` given to an a2a3 runner)
+ */
+export function resolvePlatform(arch: Arch, platform: unknown): Platform {
+  const resolved = platform ?? `${arch}sim`;
+  if (resolved !== arch && resolved !== `${arch}sim`) {
+    throw new InvalidArgumentError(`${arch} runner`, 'platform', platform, `'${arch}sim' or '${arch}' (this runner drives ${arch})`);
+  }
+  return resolved as Platform;
+}
+
+/**
+ * Completes an arch's description with its executor programs (see {@link resolveExecutors}):
+ * what an arch package's `create()` does before constructing its runner. The platform is checked
+ * first, so a wrong one is reported before anything is compiled.
+ */
+export async function resolveArchSpec(
+  description: Omit<ArchSpec, 'executors'>,
+  options: { platform?: Platform; executors?: ExecutorBinaries },
+): Promise<ArchSpec> {
+  const platform = resolvePlatform(description.arch, options.platform);
+  return { ...description, executors: await resolveExecutors(description.arch, description.kernelArgs as StructLayout<unknown>, platform, options.executors) };
+}
+
 /** Default run timeout: generous, because the simulator runs cores as host threads. */
 export const DEFAULT_RUN_TIMEOUT_MS = 60_000;
 const DEFAULT_AICPU_INIT_KERNEL = 'npurun_aicpu_init';
@@ -193,11 +220,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   protected constructor(spec: ArchSpec<CommonKernelArgs>, options: DeviceRunnerOptions = {}) {
     const op = `${spec.arch} runner`;
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(op, 'options', options, 'an object');
-    const platform = options.platform ?? (`${spec.arch}sim` as Platform);
-    if (platform !== spec.arch && platform !== `${spec.arch}sim`) {
-      throw new InvalidArgumentError(op, 'platform', platform, `'${spec.arch}sim' or '${spec.arch}' (this runner drives ${spec.arch})`);
-    }
-    this.platform = platform;
+    this.platform = resolvePlatform(spec.arch, options.platform);
     this.deviceId = toIntInRange(op, 'deviceId', options.deviceId ?? 0, 0, 0x7fffffff);
     this.logger = new Logger({
       level: options.logLevel ?? 'warn',

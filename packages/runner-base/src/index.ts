@@ -31,6 +31,8 @@ export { compileKernel, findVendorKernelCompiler, type CompileKernelOptions } fr
 export {
   DeviceRunnerBase,
   DEFAULT_RUN_TIMEOUT_MS,
+  resolvePlatform,
+  resolveArchSpec,
   type ArchSpec,
   type CommonKernelArgs,
   type DeviceRunnerOptions,

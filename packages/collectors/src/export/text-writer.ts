@@ -69,9 +69,17 @@ export class TextFileWriter {
     return this.waitDrain();
   }
 
-  private async waitDrain(): Promise<void> {
-    await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
-    this.check();
+  private waitDrain(): Promise<void> {
+    // The permanent 'error' listener records failures; here only wake on drain or close.
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+    }).then(() => this.check());
   }
 
   /** Flushes and closes the file. */

@@ -17,7 +17,9 @@ export type PollTick = () => number;
 /** Drives a tick on the event loop without blocking it. */
 export class Poller {
   private running = false;
-  private handle: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  // Kept apart: clearImmediate on a Timeout (or the reverse) corrupts Node's timer lists.
+  private immediate: NodeJS.Immediate | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private idleStreak = 0;
   private failure: unknown;
   private readonly maxIdleDelayMs: number;
@@ -51,11 +53,10 @@ export class Poller {
   /** Stops the loop; the tick in progress (ticks are synchronous) has finished when this returns. */
   stop(): void {
     this.running = false;
-    if (this.handle !== undefined) {
-      clearImmediate(this.handle as NodeJS.Immediate);
-      clearTimeout(this.handle as NodeJS.Timeout);
-      this.handle = undefined;
-    }
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.immediate = undefined;
+    this.timer = undefined;
     this.flushWaiters();
   }
 
@@ -68,15 +69,16 @@ export class Poller {
   private schedule(immediate: boolean): void {
     if (!this.running) return;
     if (immediate) {
-      this.handle = setImmediate(() => this.run());
+      this.immediate = setImmediate(() => this.run());
     } else {
       const delay = Math.min(this.maxIdleDelayMs, 0.25 * 2 ** Math.min(this.idleStreak, 4));
-      this.handle = setTimeout(() => this.run(), delay);
+      this.timer = setTimeout(() => this.run(), delay);
     }
   }
 
   private run(): void {
-    this.handle = undefined;
+    this.immediate = undefined;
+    this.timer = undefined;
     if (!this.running) return;
     let work: number;
     try {

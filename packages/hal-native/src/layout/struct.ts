@@ -3,7 +3,9 @@
  * checks the declaration once, and returns its codec.
  */
 import { cIdentifierProblem, snakeCase } from './c-names';
-import { decodeField, decodeStruct, encodeField, encodeStruct } from './codec';
+import { compileDecoder, type Decoder } from './decoder';
+import { toLayoutError, withSegment } from './encode-failure';
+import { compileEncoder, type Encoder } from './encoder';
 import { LayoutError, LayoutErrorCode } from './errors';
 import { describeFieldType, isFieldType } from './field-type-guard';
 import type { FieldInput, FieldSpec, FieldType, LayoutField, StructInput, StructLayout, StructValue } from './types';
@@ -74,10 +76,30 @@ function checkRange(view: DataView, offset: unknown, size: number, structName: s
   return offset;
 }
 
+/** What a struct method needs of one field, resolved once at declaration. */
+interface FieldPlan {
+  readonly field: LayoutField;
+  readonly encode: Encoder;
+  readonly decode: Decoder;
+  // A scalar encoder validates before its single write, so it may write straight into the
+  // caller's bytes; arrays and structs write piecewise and go through scratch bytes instead.
+  readonly direct: boolean;
+}
+
+/** Reusable zeroed bytes for encodeInto, so a valid encode allocates nothing. */
+interface Scratch {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  busy: boolean;
+}
+
 class DeclaredStruct<T> implements StructLayout<T> {
   readonly kind = 'struct' as const;
   readonly fields: readonly LayoutField[];
-  private readonly byName: ReadonlyMap<string, LayoutField>;
+  private readonly byName: ReadonlyMap<string, FieldPlan>;
+  private readonly encoder: Encoder;
+  private readonly decoder: Decoder;
+  private readonly scratch: Scratch;
 
   constructor(
     readonly name: string,
@@ -87,52 +109,74 @@ class DeclaredStruct<T> implements StructLayout<T> {
     fields: readonly LayoutField[],
   ) {
     this.fields = fields;
-    this.byName = new Map(fields.map((f) => [f.name, f]));
+    this.byName = new Map(
+      fields.map((f) => [
+        f.name,
+        { field: f, encode: compileEncoder(f.type), decode: compileDecoder(f.type), direct: f.type.kind === 'scalar' },
+      ]),
+    );
+    this.encoder = compileEncoder(this);
+    this.decoder = compileDecoder(this);
+    const bytes = new Uint8Array(size);
+    this.scratch = { bytes, view: new DataView(bytes.buffer), busy: false };
     Object.freeze(this);
   }
 
-  private field(name: unknown, valueOnly: boolean): LayoutField {
-    const field = typeof name === 'string' ? this.byName.get(name) : undefined;
-    if (field === undefined || (valueOnly && field.type.kind === 'padding')) {
+  private field(name: unknown, valueOnly: boolean): FieldPlan {
+    const plan = typeof name === 'string' ? this.byName.get(name) : undefined;
+    if (plan === undefined || (valueOnly && plan.field.type.kind === 'padding')) {
       throw new LayoutError(
         LayoutErrorCode.UnknownField,
         `struct ${this.name} has no ${valueOnly ? 'value ' : ''}field ${JSON.stringify(String(name))}`,
         { struct: this.name },
       );
     }
-    return field;
+    return plan;
   }
 
   offsetOf(name: keyof T & string): number {
-    return this.field(name, false).offset;
+    return this.field(name, false).field.offset;
   }
 
   encode(value: StructInput<T>): Uint8Array {
     const out = new Uint8Array(this.size);
-    encodeStruct(this, new DataView(out.buffer), 0, value, { struct: this.name, path: '' });
+    this.encodeZeroed(new DataView(out.buffer), value);
     return out;
   }
 
   encodeInto(value: StructInput<T>, target: Uint8Array | DataView, offset = 0): void {
     const view = viewOf(target, this.name);
     const at = checkRange(view, offset, this.size, this.name);
-    // Encode aside and copy, so a value that fails validation leaves the target untouched.
-    const bytes = this.encode(value);
-    new Uint8Array(view.buffer, view.byteOffset + at, this.size).set(bytes);
+    const dst = new Uint8Array(view.buffer, view.byteOffset + at, this.size);
+    // Encode aside and copy, so a value that fails validation leaves the target untouched. The
+    // scratch is taken only when free: a getter in the value may itself encode this layout.
+    const scratch = this.scratch;
+    if (scratch.busy) {
+      dst.set(this.encode(value));
+      return;
+    }
+    scratch.busy = true;
+    try {
+      scratch.bytes.fill(0);
+      this.encodeZeroed(scratch.view, value);
+      dst.set(scratch.bytes);
+    } finally {
+      scratch.busy = false;
+    }
   }
 
   decode(bytes: Uint8Array | DataView, offset = 0): T {
     const view = viewOf(bytes, this.name);
     const at = checkRange(view, offset, this.size, this.name);
-    return decodeStruct(this, view, at) as T;
+    return this.decoder(view, at) as T;
   }
 
   readField<K extends keyof T & string>(bytes: Uint8Array | DataView, name: K, baseOffset = 0): T[K] {
-    const field = this.field(name, true);
+    const { field, decode } = this.field(name, true);
     const view = viewOf(bytes, this.name);
     const base = checkRange(view, baseOffset, 0, this.name, field.name);
     checkRange(view, base + field.offset, field.size, this.name, field.name);
-    return decodeField(field.type, view, base + field.offset) as T[K];
+    return decode(view, base + field.offset) as T[K];
   }
 
   writeField<K extends keyof T & string>(
@@ -141,13 +185,35 @@ class DeclaredStruct<T> implements StructLayout<T> {
     value: FieldInput<T[K]>,
     baseOffset = 0,
   ): void {
-    const field = this.field(name, true);
+    const plan = this.field(name, true);
+    const { field } = plan;
     const view = viewOf(bytes, this.name);
     const base = checkRange(view, baseOffset, 0, this.name, field.name);
     const at = checkRange(view, base + field.offset, field.size, this.name, field.name);
+    if (value !== undefined && plan.direct) {
+      // Encoders write into zeroed bytes; a scalar's single write covers all of them.
+      this.encodeField(plan, view, at, value);
+      return;
+    }
     const scratch = new Uint8Array(field.size);
-    encodeField(field.type, new DataView(scratch.buffer), 0, value, { struct: this.name, path: field.name });
+    if (value !== undefined) this.encodeField(plan, new DataView(scratch.buffer), 0, value);
     new Uint8Array(view.buffer, view.byteOffset + at, field.size).set(scratch);
+  }
+
+  private encodeZeroed(view: DataView, value: unknown): void {
+    try {
+      this.encoder(view, 0, value);
+    } catch (error) {
+      throw toLayoutError(error, this.name);
+    }
+  }
+
+  private encodeField(plan: FieldPlan, view: DataView, offset: number, value: unknown): void {
+    try {
+      plan.encode(view, offset, value);
+    } catch (error) {
+      throw toLayoutError(withSegment(error, plan.field.name), this.name);
+    }
   }
 }
 

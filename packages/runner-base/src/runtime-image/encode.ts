@@ -2,7 +2,6 @@
  * Encodes a task graph into a runtime image: the bytes a run copies to device memory and hands to
  * the AI CPU scheduler through `KernelArgs.runtimeArgs`. Pure: graph in, bytes out.
  */
-import { alignUp } from '../validate';
 import {
   KERNEL_ENTRY_BYTES,
   RT_NONE,
@@ -33,8 +32,17 @@ export interface RuntimeImage {
   dummyCount: number;
 }
 
+// Image offsets stay far below 2^53 (counts are below 2^32 and entries are small), so plain
+// number arithmetic is exact here.
 function sectionEnd(start: number, bytes: number): number {
-  return Number(alignUp(BigInt(start + bytes), SECTION_ALIGN));
+  return Math.ceil((start + bytes) / SECTION_ALIGN) * SECTION_ALIGN;
+}
+
+/** The NUL-padded entry-symbol bytes (validated ASCII, shorter than the field). */
+function entryBytes(entry: string): Uint8Array {
+  const out = new Uint8Array(KERNEL_ENTRY_BYTES);
+  for (let c = 0; c < entry.length; c++) out[c] = entry.charCodeAt(c);
+  return out;
 }
 
 /**
@@ -115,15 +123,13 @@ export function encodeRuntimeImage(graph: TaskGraph): RuntimeImage {
   });
 
   kernels.forEach((k, i) => {
-    const entry = new Array<number>(KERNEL_ENTRY_BYTES).fill(0);
-    for (let c = 0; c < k.entry.length; c++) entry[c] = k.entry.charCodeAt(c);
     RuntimeImageKernel.encodeInto(
       {
         imageAddr: k.imageAddr,
-        imageSize: BigInt(k.imageSize),
+        imageSize: k.imageSize,
         coreType: RtCoreType[k.coreType],
         argCount: k.argCount ?? RT_NONE,
-        entry,
+        entry: entryBytes(k.entry),
       },
       bytes,
       kernelsOffset + i * RuntimeImageKernel.size,
