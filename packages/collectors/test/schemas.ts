@@ -75,6 +75,16 @@ export const scopeMetaSchema = {
 export const scopeRecordSchema = {
   type: 'object',
   required: ['site', 'phase', 'depth', 'ring', 'task_window_start', 'task_window_end', 'heap_start', 'heap_end', 'tensormap'],
-  properties: { site: { type: 'string', pattern: '^.+:-?[0-9]+$' }, phase: { enum: ['begin', 'end'] } },
+  properties: {
+    site: { type: 'string', pattern: '^.+:-?[0-9]+$' },
+    phase: { enum: ['begin', 'end'] },
+    depth: { type: 'integer' },
+    ring: { type: 'integer' },
+    task_window_start: { type: 'integer' },
+    task_window_end: { type: 'integer' },
+    heap_start: { type: 'integer', minimum: 0 },
+    heap_end: { type: 'integer', minimum: 0 },
+    tensormap: { type: 'integer' },
+  },
   additionalProperties: false,
 };

@@ -142,3 +142,9 @@ uint32_t npurun_producer_current_count(const npurun_producer *p) {
   uint64_t cur = NP_LOAD(p->current_buf_ptr);
   return cur == 0 ? 0u : NP_LOAD(count_of(p, cur));
 }
+
+int npurun_producer_has_room(const npurun_producer *p) {
+  if (NP_LOAD(p->current_buf_ptr) == 0) return free_available(p);
+  if (!p->pending_handoff) return 1;
+  return free_available(p) && !ready_full(p);
+}

@@ -88,6 +88,12 @@ int npurun_producer_append(npurun_producer *p, const void *record);
  */
 void npurun_producer_flush(npurun_producer *p);
 
+/*
+ * Whether the next append will be stored (a buffer is current and, if it is full, it can be handed
+ * off now). A producer that must not drop (the simulator's backpressure mode) waits on this.
+ */
+int npurun_producer_has_room(const npurun_producer *p);
+
 /* Records stored in the current buffer (for tests). */
 uint32_t npurun_producer_current_count(const npurun_producer *p);
 
