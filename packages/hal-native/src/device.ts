@@ -16,6 +16,7 @@ import type {
   HalStream,
   HostMapping,
   OpenDeviceOptions,
+  StreamsSyncError,
 } from './types';
 
 /** Default simulated device memory: 4 GiB of address space, backed lazily. */
@@ -27,7 +28,8 @@ export const deviceIncludeDir: string = path.resolve(__dirname, '..', 'include')
 class Stream implements HalStream {
   #alive = true;
   constructor(
-    private readonly device: NativeDevice,
+    /** The device that created the stream (synchronizeStreams refuses other devices' streams). */
+    readonly device: NativeDevice,
     readonly id: number,
   ) {}
 
@@ -108,6 +110,35 @@ class NativeDevice implements HalDevice {
     return new Stream(this, this.handle('createStream').createStream());
   }
 
+  synchronizeStreams(streams: readonly HalStream[], timeoutMs: number): Promise<void> {
+    try {
+      const native = this.handle('synchronizeStreams');
+      if (!Array.isArray(streams)) {
+        throw new HalError('synchronizeStreams: streams must be an array of streams of this device', {
+          code: HalErrorCode.InvalidArgument,
+          op: 'synchronizeStreams',
+        });
+      }
+      const ids = new Array<number>(streams.length);
+      for (let i = 0; i < streams.length; i++) {
+        const s: unknown = streams[i];
+        // Stream ids are per device: another device's stream could name one of ours by accident.
+        if (!(s instanceof Stream) || s.device !== this) {
+          throw new HalError(`synchronizeStreams: streams[${i}] is not a stream of this device`, {
+            code: HalErrorCode.InvalidArgument,
+            op: 'synchronizeStreams',
+          });
+        }
+        ids[i] = s.id;
+      }
+      return native.synchronizeStreams(ids, timeoutMs).catch((error: unknown) => {
+        throw withStreams(error, streams);
+      });
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
   registerAicoreBinary(image: Uint8Array): AicoreBinary {
     return new Binary(this.handle('registerAicoreBinary').registerAicoreBinary(image));
   }
@@ -143,6 +174,21 @@ class NativeDevice implements HalDevice {
   noop(): void {
     this.handle('noop').noop();
   }
+}
+
+/**
+ * Turns the stream ids the binding attaches to a synchronizeStreams rejection into the stream
+ * objects the caller passed (see {@link StreamsSyncError}).
+ */
+function withStreams(error: unknown, streams: readonly HalStream[]): unknown {
+  if (!(error instanceof HalError)) return error;
+  const e = error as { stream?: unknown; timedOut?: unknown };
+  const byId = (id: unknown): HalStream | undefined => streams.find((s) => s.id === id);
+  const failed = byId(e.stream);
+  if (failed === undefined) return error;
+  const timedOut = Array.isArray(e.timedOut) ? e.timedOut.map(byId).filter((s): s is HalStream => s !== undefined) : [];
+  const result: StreamsSyncError = Object.assign(error, { stream: failed, timedOut });
+  return result;
 }
 
 /**

@@ -17,6 +17,8 @@ export interface NativeDeviceHandle {
   createStream(): number;
   destroyStream(stream: number): void;
   synchronize(stream: number, timeoutMs: number): Promise<void>;
+  /** Rejects with a HalError that also carries `stream` (an id) and `timedOut` (ids). */
+  synchronizeStreams(streams: number[], timeoutMs: number): Promise<void>;
   registerAicoreBinary(image: ArrayBufferView): number;
   loadAicpuProgram(image: ArrayBufferView): number;
   aicpuProgramHasKernel(program: number, name: string): boolean;

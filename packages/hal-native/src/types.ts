@@ -5,6 +5,7 @@
  * or `bigint`. Memory operations are synchronous (they are short and bounded by the size given);
  * everything that waits on the device returns a Promise and never blocks the event loop.
  */
+import type { HalError } from './errors';
 
 /** Simulator platforms, built into the addon; the default everywhere. */
 export type SimPlatform = 'a2a3sim' | 'a5sim';
@@ -99,6 +100,21 @@ export interface HalStream {
   destroy(): void;
 }
 
+/**
+ * How {@link HalDevice.synchronizeStreams} rejects: the `HalError` of the first stream, in the
+ * order given, that failed (its `code` and `op` as that stream's synchronize reports them), and
+ * which streams missed the deadline.
+ */
+export interface StreamsSyncError extends HalError {
+  /** The stream whose failure this is. */
+  readonly stream: HalStream;
+  /**
+   * Every stream that did not finish by the deadline (`HAL_SYNC_TIMEOUT`), whichever failed
+   * first: their work may still be running and reading device memory. Empty when none timed out.
+   */
+  readonly timedOut: readonly HalStream[];
+}
+
 /** A registered AI Core executor binary. There is no unregister, as on real hardware. */
 export interface AicoreBinary {
   /** Handle value, unique per device. */
@@ -148,6 +164,20 @@ export interface HalDevice {
 
   /** Creates a stream. */
   createStream(): HalStream;
+  /**
+   * Waits for each of `streams` in the order given, under one deadline `timeoutMs` from the call:
+   * what {@link HalStream.synchronize} does for one stream, in one wait (one worker thread, and
+   * no worker at all when every stream is already idle). Every stream is waited for even after
+   * one fails, so when the promise settles no work on them is running — except on streams that
+   * timed out. Resolves when all finished without failure.
+   *
+   * @param streams streams of this device (an empty list resolves at once)
+   * @param timeoutMs the deadline for all of them together, in ms (0 – 24 h)
+   * @throws (rejects with) {@link StreamsSyncError} for the first stream that failed; a `HalError`
+   *   `HAL_INVALID_ARGUMENT` for a bad argument or a stream of another device, `HAL_DEVICE_CLOSED`
+   *   once the device is closed
+   */
+  synchronizeStreams(streams: readonly HalStream[], timeoutMs: number): Promise<void>;
 
   /** Registers an AI Core executor binary (an ELF shared object on the simulator). */
   registerAicoreBinary(image: Uint8Array): AicoreBinary;

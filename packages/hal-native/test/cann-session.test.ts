@@ -366,6 +366,28 @@ describe('synchronize', () => {
     expect(itemAt(calls().slice(-1), 0).args).toMatchObject({ allocs: '0', streams: '0' });
   });
 
+  it('synchronizeStreams waits for every stream in order, even after the first fails, and names the failed one', async () => {
+    // The never-reached second entry makes the spec unique, so the fake's per-spec call counters
+    // start afresh here and in the next test.
+    fake.configure({ NPURUN_FAKE_CANN_FAIL: 'aclrtSynchronizeStreamWithTimeout:1:507015,rtFree:1000000:1' });
+    const device = open('a2a3');
+    const a = device.createStream();
+    const b = device.createStream();
+    const created = calls().filter((c) => c.fn === 'rtStreamCreate');
+    const from = calls().length;
+    const error = await device.synchronizeStreams([a, b], 1000).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(HalError);
+    expect(error).toMatchObject({ code: HalErrorCode.KernelFailed, backendCode: 507015, stream: a, timedOut: [] });
+    const syncs = calls().slice(from).filter((c) => c.fn === 'aclrtSynchronizeStreamWithTimeout');
+    expect(syncs).toHaveLength(2); // b was still waited for
+    expect(syncs.map((c) => c.args['stream'])).toEqual(created.map((c) => c.args['stream'])); // a, then b
+    expect(syncs.every((c) => c.thread !== created[0]!.thread)).toBe(true); // on a worker, not the JS thread
+    device.close();
+  });
+
   it('reports a kernel fault at synchronize as HAL_KERNEL_FAILED with the vendor code', async () => {
     fake.configure({ NPURUN_FAKE_CANN_FAIL: 'aclrtSynchronizeStreamWithTimeout:1:507015' });
     const device = open('a5');

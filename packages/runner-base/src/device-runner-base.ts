@@ -15,6 +15,7 @@ import type {
   SimOptions,
   StructLayout,
   AicpuProgram,
+  StreamsSyncError,
 } from '@npurun/hal-native';
 import { HalErrorCode, openDevice } from '@npurun/hal-native';
 import type { CollectorDeviceMemory, DiagnosticName, ExportOptions } from '@npurun/collectors';
@@ -793,28 +794,38 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   }
 
   /**
-   * Waits for the launched streams, AI CPU first, under one deadline. Every stream is waited for
-   * even when an earlier one failed. A timeout marks the runner faulted.
+   * Waits for the launched streams, AI CPU first, under one deadline — one HAL wait for both, so a
+   * run pays one worker round trip, not one per stream. Every stream is waited for even when an
+   * earlier one failed. A timeout marks the runner faulted. Returns the failures, the first
+   * failing stream's first.
    */
   private async waitForStreams(state: DeviceState, launched: readonly ('aicpu' | 'aicore')[], timeoutMs: number): Promise<unknown[]> {
-    const deadline = now() + timeoutMs;
-    const errors: unknown[] = [];
-    for (const which of launched) {
-      const stream = which === 'aicpu' ? state.aicpuStream : state.aicoreStream;
-      const remaining = Math.max(1, Math.ceil(deadline - now()));
-      try {
-        await stream.synchronize(remaining);
-      } catch (e) {
-        if (isSyncTimeout(e)) {
-          const timeout = new RunTimeoutError(which, timeoutMs, e);
-          this.faultReason ??= timeout.message;
-          errors.push(timeout);
-        } else {
-          errors.push(e);
-        }
-      }
+    if (launched.length === 0) return [];
+    const streams = launched.map((which) => (which === 'aicpu' ? state.aicpuStream : state.aicoreStream));
+    try {
+      await state.device.synchronizeStreams(streams, timeoutMs);
+      return [];
+    } catch (e) {
+      return this.streamWaitErrors(state, e, timeoutMs);
     }
-    return errors;
+  }
+
+  /** The errors of a failed {@link waitForStreams}: timeouts become `RunTimeoutError`s and fault the runner. */
+  private streamWaitErrors(state: DeviceState, e: unknown, timeoutMs: number): unknown[] {
+    const which = (s: HalStream): 'aicpu' | 'aicore' => (s === state.aicpuStream ? 'aicpu' : 'aicore');
+    const { stream: failed, timedOut = [] } = e as Partial<StreamsSyncError>;
+    if (failed === undefined) return [e]; // refused before any stream was waited for
+    // The failing stream's own timeout counts even if a backend left it out of the list.
+    const late = timedOut.includes(failed) || !isSyncTimeout(e) ? timedOut : [failed, ...timedOut];
+    let first: unknown = e;
+    const rest: unknown[] = [];
+    for (const s of late) {
+      const timeout = new RunTimeoutError(which(s), timeoutMs, e);
+      this.faultReason ??= timeout.message; // in stream order: the AI CPU's timeout names the fault
+      if (s === failed) first = timeout;
+      else rest.push(timeout);
+    }
+    return [first, ...rest];
   }
 
   /** On failure: stop every started collector; when safe, reconcile and export them as incomplete. */

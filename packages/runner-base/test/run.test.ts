@@ -76,8 +76,9 @@ describe('run: the shared steps', () => {
     const runner = makeRunner(fake, {}, { upload });
     await runner.run({ graph });
     const interesting = fake.log.filter((op) => op === 'launchAicpu' || op === 'launchAicore' || op === 'copyToDevice');
-    // the first copyToDevice is the runtime image (step 4); then the KernelArgs copy sits where the arch says
-    expect(interesting.slice(1)).toEqual(order);
+    // the first copies are the runtime image and (the fake is a simulator) the sim dispatch block
+    // (step 4); then the KernelArgs copy sits where the arch says
+    expect(interesting.slice(2)).toEqual(order);
   });
 
   test('run temporaries are freed; the device-wall slot persists across runs', async () => {
@@ -87,7 +88,7 @@ describe('run: the shared steps', () => {
     expect(runner.memoryStats().liveAllocations).toBe(1); // device wall
     const mallocs = fake.calls.malloc;
     await runner.run({ graph });
-    expect(fake.calls.malloc).toBe(mallocs + 2); // runtime image + KernelArgs copy, not the wall again
+    expect(fake.calls.malloc).toBe(mallocs + 3); // runtime image + sim dispatch block + KernelArgs copy, not the wall again
     expect(runner.memoryStats().liveAllocations).toBe(1);
   });
 

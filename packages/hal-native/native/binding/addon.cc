@@ -3,8 +3,10 @@
 // policy: what users see is typed TypeScript in src/.
 #include <napi.h>
 
+#include <cmath>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "binding/args.h"
 #include "core/backend.h"
@@ -86,7 +88,64 @@ class SynchronizeWorker : public Napi::AsyncWorker {
   std::unique_ptr<HalException> failure_;
 };
 
+// The rejection of synchronizeStreams: the HalError of the first failure (in the order the
+// streams were given) plus `stream`, the id whose failure it is, and `timedOut`, the ids of every
+// stream that missed the deadline (their work may still run, which callers must know before they
+// free memory) whatever failed first.
+Napi::Value streamsFailure(Napi::Env env, const std::vector<StreamSyncFailure>& failures) {
+  Napi::Error error = toJsError(env, failures.front().error);
+  error.Set("stream", Napi::Number::New(env, failures.front().stream));
+  Napi::Array timedOut = Napi::Array::New(env);
+  for (const StreamSyncFailure& f : failures) {
+    if (f.error.code() == ErrorCode::SyncTimeout) timedOut.Set(timedOut.Length(), Napi::Number::New(env, f.stream));
+  }
+  error.Set("timedOut", timedOut);
+  return error.Value();
+}
+
+class SynchronizeStreamsWorker : public Napi::AsyncWorker {
+ public:
+  SynchronizeStreamsWorker(Napi::Env env, std::shared_ptr<Backend> backend, std::vector<StreamId> streams, uint32_t timeoutMs)
+      : Napi::AsyncWorker(env, "npurun.synchronizeStreams"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        backend_(std::move(backend)),
+        streams_(std::move(streams)),
+        timeoutMs_(timeoutMs) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    // synchronizeStreams reports stream failures as data; only a host failure (allocation) throws.
+    try {
+      failures_ = backend_->synchronizeStreams(streams_, timeoutMs_);
+    } catch (const HalException& e) {
+      failures_ = {StreamSyncFailure{streams_.front(), e}};
+    } catch (const std::exception& e) {
+      failures_ = {StreamSyncFailure{streams_.front(), HalException(ErrorCode::Internal, "synchronizeStreams",
+                                                                    std::string("synchronizeStreams: ") + e.what())}};
+    }
+  }
+  void OnOK() override {
+    if (failures_.empty()) {
+      deferred_.Resolve(Env().Undefined());
+      return;
+    }
+    Napi::HandleScope scope(Env());
+    deferred_.Reject(streamsFailure(Env(), failures_));
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<Backend> backend_;  // keeps the backend alive if the device is closed meanwhile
+  std::vector<StreamId> streams_;
+  uint32_t timeoutMs_;
+  std::vector<StreamSyncFailure> failures_;
+};
+
 constexpr uint32_t kMaxHandle = 0x7fffffff;
+// More streams than any runner waits for at once; the bound keeps a bad argument cheap to refuse.
+constexpr uint32_t kMaxStreamsPerWait = 1024;
 
 class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
  public:
@@ -103,6 +162,7 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
                            InstanceMethod<&NativeDevice::createStream>("createStream"),
                            InstanceMethod<&NativeDevice::destroyStream>("destroyStream"),
                            InstanceMethod<&NativeDevice::synchronize>("synchronize"),
+                           InstanceMethod<&NativeDevice::synchronizeStreams>("synchronizeStreams"),
                            InstanceMethod<&NativeDevice::registerAicoreBinary>("registerAicoreBinary"),
                            InstanceMethod<&NativeDevice::loadAicpuProgram>("loadAicpuProgram"),
                            InstanceMethod<&NativeDevice::aicpuProgramHasKernel>("aicpuProgramHasKernel"),
@@ -244,6 +304,48 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
       const uint32_t timeoutMs = toUint32(info[1], "synchronize", "timeoutMs", 0, 24u * 3600u * 1000u);
       live("synchronize");
       auto* worker = new SynchronizeWorker(info.Env(), backend_, id, timeoutMs);
+      Napi::Promise promise = worker->promise();
+      worker->Queue();
+      return promise;
+    });
+  }
+
+  // synchronizeStreams([ids], timeoutMs): one worker waits for every stream in turn. Streams that
+  // are already idle resolve on the JS thread: no worker round trip for a wait with nothing to do.
+  Napi::Value synchronizeStreams(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "synchronizeStreams", [&]() -> Napi::Value {
+      if (!info[0].IsArray()) {
+        throw HalException(ErrorCode::InvalidArgument, "synchronizeStreams",
+                           "synchronizeStreams: streams must be an array of stream ids");
+      }
+      Napi::Array list = info[0].As<Napi::Array>();
+      const uint32_t count = list.Length();
+      if (count > kMaxStreamsPerWait) {
+        throw HalException(ErrorCode::InvalidArgument, "synchronizeStreams",
+                           "synchronizeStreams: at most " + std::to_string(kMaxStreamsPerWait) + " streams per call, got " +
+                               std::to_string(count));
+      }
+      std::vector<StreamId> ids;
+      ids.reserve(count);
+      for (uint32_t i = 0; i < count; ++i) {
+        const Napi::Value v = list.Get(i);
+        const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+        if (d >= 0 && d <= kMaxHandle && d == std::floor(d)) {
+          ids.push_back(static_cast<StreamId>(d));
+          continue;
+        }
+        // Named only off the fast path: toUint32 refuses the value with the element's index.
+        const std::string name = "streams[" + std::to_string(i) + "]";
+        ids.push_back(toUint32(v, "synchronizeStreams", name.c_str(), 0, kMaxHandle));
+      }
+      const uint32_t timeoutMs = toUint32(info[1], "synchronizeStreams", "timeoutMs", 0, 24u * 3600u * 1000u);
+      Backend& backend = live("synchronizeStreams");
+      if (ids.empty() || backend.streamsIdle(ids)) {
+        Napi::Promise::Deferred done = Napi::Promise::Deferred::New(info.Env());
+        done.Resolve(info.Env().Undefined());
+        return done.Promise();
+      }
+      auto* worker = new SynchronizeStreamsWorker(info.Env(), backend_, std::move(ids), timeoutMs);
       Napi::Promise promise = worker->promise();
       worker->Queue();
       return promise;

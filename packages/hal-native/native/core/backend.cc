@@ -1,5 +1,8 @@
 #include "core/backend.h"
 
+#include <algorithm>
+#include <chrono>
+
 namespace npurun {
 
 // SPEC §9: the simulator keeps the hardware's numbers so a workload shaped for one fits the other.
@@ -9,6 +12,26 @@ const ArchInfo* ArchInfo::forArch(const std::string& arch) {
   if (arch == "a2a3") return &a2a3;
   if (arch == "a5") return &a5;
   return nullptr;
+}
+
+std::vector<StreamSyncFailure> Backend::synchronizeStreams(const std::vector<StreamId>& streams, uint32_t timeoutMs) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+  std::vector<StreamSyncFailure> failures;
+  for (StreamId stream : streams) {
+    // Rounded up, so a stream is never given less than what is left of the deadline; once it has
+    // passed, the remaining streams are only checked, not waited for.
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    const uint32_t remaining = static_cast<uint32_t>(std::clamp<int64_t>(left, 0, timeoutMs));
+    try {
+      synchronize(stream, remaining);
+    } catch (const HalException& e) {
+      failures.push_back({stream, e});
+    } catch (const std::exception& e) {
+      failures.push_back({stream, HalException(ErrorCode::Internal, "synchronize", std::string("synchronize: ") + e.what())});
+    }
+  }
+  return failures;
 }
 
 std::unique_ptr<Backend> openBackend(const OpenOptions& options) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/hal_error.h"
 
@@ -47,6 +48,12 @@ using StreamId = uint32_t;
 using BinaryId = uint32_t;
 using ProgramId = uint32_t;
 
+// One stream's failure in a synchronizeStreams call.
+struct StreamSyncFailure {
+  StreamId stream;
+  HalException error;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -65,6 +72,15 @@ class Backend {
   virtual StreamId createStream() = 0;
   virtual void destroyStream(StreamId stream) = 0;
   virtual void synchronize(StreamId stream, uint32_t timeoutMs) = 0;
+  // Waits for each stream in the order given under one deadline, timeoutMs from the call, so a run
+  // waits on one worker instead of one per stream. Every stream is waited for even after an
+  // earlier one failed: callers free memory the work reads once this returns. Returns the
+  // failures in stream order (empty: all finished). The default calls synchronize in turn.
+  virtual std::vector<StreamSyncFailure> synchronizeStreams(const std::vector<StreamId>& streams, uint32_t timeoutMs);
+  // True when every stream is known to have finished all its work without a failure left to
+  // report, so a wait would return at once. Never blocks; may be called on the JS thread. The
+  // default (false: "not known") makes callers wait the ordinary way.
+  virtual bool streamsIdle(const std::vector<StreamId>& streams) { return false; }
 
   // Binaries and programs.
   virtual BinaryId registerAicoreBinary(const uint8_t* image, size_t size) = 0;

@@ -108,6 +108,25 @@ void SimBackend::destroyStream(StreamId id) {
 
 void SimBackend::synchronize(StreamId id, uint32_t timeoutMs) { stream(id, "synchronize")->synchronize(timeoutMs); }
 
+bool SimBackend::streamsIdle(const std::vector<StreamId>& ids) {
+  std::vector<std::shared_ptr<SimStream>> found;
+  found.reserve(ids.size());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (StreamId id : ids) {
+      auto it = streams_.find(id);
+      // An unknown stream is not idle: the waiting path reports it with its proper error.
+      if (it == streams_.end()) return false;
+      found.push_back(it->second);
+    }
+  }
+  // Checked outside mu_, so the backend lock is never held while a stream lock is taken.
+  for (const auto& s : found) {
+    if (!s->idle()) return false;
+  }
+  return true;
+}
+
 BinaryId SimBackend::registerAicoreBinary(const uint8_t* image, size_t size) {
   std::shared_ptr<ElfImage> elf = ElfImage::load(image, size, "registerAicoreBinary", "AI Core executor binary");
   if (elf->symbol("npurun_aicore_entry") == nullptr) {

@@ -33,6 +33,7 @@ class SimBackend final : public Backend {
   StreamId createStream() override;
   void destroyStream(StreamId stream) override;
   void synchronize(StreamId stream, uint32_t timeoutMs) override;
+  bool streamsIdle(const std::vector<StreamId>& streams) override;
 
   BinaryId registerAicoreBinary(const uint8_t* image, size_t size) override;
   ProgramId loadAicpuProgram(const uint8_t* image, size_t size) override;

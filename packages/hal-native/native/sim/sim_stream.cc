@@ -67,6 +67,11 @@ void SimStream::synchronize(uint32_t timeoutMs) {
   }
 }
 
+bool SimStream::idle() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !stopping_ && queue_.empty() && !busy_ && !failure_;
+}
+
 void SimStream::stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -32,6 +32,9 @@ class SimStream {
   // Blocks until the queue is drained, for at most timeoutMs. Throws the first failure of queued
   // work, SyncTimeout, or InvalidHandle when the stream is stopped meanwhile.
   void synchronize(uint32_t timeoutMs);
+  // True when nothing is queued or running and no failure waits to be reported: a synchronize now
+  // would return at once without throwing. Never blocks on device work.
+  bool idle();
   // Raises the stop flag, drops queued work and joins the worker. Idempotent.
   void stop();
 

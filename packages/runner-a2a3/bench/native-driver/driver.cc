@@ -3,8 +3,9 @@
 // order as DeviceRunnerBase.run does for an a2a3 run with diagnostics off:
 //
 //   memset(device wall) -> malloc+copy runtime image -> fill KernelArgs -> malloc+copy dispatch
-//   block -> malloc+copy KernelArgs -> launch AI CPU init, AI CPU run, AI Core -> synchronize AI CPU,
-//   AI Core (one deadline) -> read device wall -> free KernelArgs, dispatch block, image
+//   block -> malloc+copy KernelArgs -> launch AI CPU init, AI CPU run, AI Core -> streamsIdle
+//   check, then synchronizeStreams(AI CPU, AI Core) under one deadline -> read device wall -> free
+//   KernelArgs, dispatch block, image
 //
 // The bench's TypeScript side prepares everything it takes (executors, kernel images, the encoded
 // runtime image with placeholder addresses, initial tensor bytes) in a directory described by a
@@ -126,11 +127,6 @@ void patchImage(std::vector<uint8_t>& image, const std::map<uint64_t, uint64_t>&
   }
 }
 
-uint32_t remainingMs(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return static_cast<uint32_t>(std::max<int64_t>(1, left));
-}
-
 int run(int argc, char** argv) {
   if (argc != 4) {
     std::fprintf(stderr, "usage: %s <dir> <runs> <warmup runs>\n", argv[0]);
@@ -199,9 +195,14 @@ int run(int argc, char** argv) {
     be->launchAicpu(aicpuStream, program, m.initKernel, 1, kaBytes, sizeof ka);
     be->launchAicpu(aicpuStream, program, m.runKernel, m.aicpuThreads, kaBytes, sizeof ka);
     be->launchAicore(aicoreStream, binary, m.blockDim, kaAddr);
-    const Clock::time_point deadline = t0 + std::chrono::milliseconds(m.timeoutMs);
-    be->synchronize(aicpuStream, remainingMs(deadline));
-    be->synchronize(aicoreStream, remainingMs(deadline));
+    // One wait for both streams under the run timeout, as the runner's synchronizeStreams does:
+    // the binding checks for idle streams first, then the backend synchronizes the AI CPU stream,
+    // then the AI Core stream.
+    const std::vector<npurun::StreamId> streams{aicpuStream, aicoreStream};
+    if (!be->streamsIdle(streams)) {
+      const std::vector<npurun::StreamSyncFailure> failures = be->synchronizeStreams(streams, m.timeoutMs);
+      if (!failures.empty()) throw failures.front().error;
+    }
     uint64_t deviceWallNs = 0;
     be->copyFromDevice(&deviceWallNs, deviceWall, 8);
     be->free(kaAddr);

@@ -10,7 +10,11 @@ import {
   RuntimeImageHeader,
   RuntimeImageKernel,
   RuntimeImageTask,
+  RuntimeImageTensor,
+  RtDtype,
+  RtTensorRole,
 } from './layout';
+import type { TensorDtype, TensorRole } from './task-graph';
 import type { InferStruct } from '@npurun/hal-native';
 
 /** A decoded task, as stored. */
@@ -21,7 +25,27 @@ export type DecodedTask = InferStruct<typeof RuntimeImageTask> & {
   argKinds: number[];
   /** Successor task ids. */
   successors: number[];
+  /** Tensor description of each argument (`undefined` where there is none). */
+  tensors: (DecodedTensor | undefined)[];
 };
+
+/** A decoded tensor description. */
+export interface DecodedTensor {
+  /** Bytes. */
+  bytes: bigint;
+  /** Element type. */
+  dtype: TensorDtype;
+  /** Role. */
+  role: TensorRole;
+  /** Shape. */
+  shape: number[];
+}
+
+function nameOf<T extends string>(table: Readonly<Record<T, number>>, code: number, what: string): T {
+  const hit = (Object.keys(table) as T[]).find((k) => table[k] === code);
+  if (hit === undefined) throw new GraphError('limit', `decodeRuntimeImage: unknown ${what} code ${code}`);
+  return hit;
+}
 
 /** A decoded kernel-table entry. */
 export interface DecodedKernel {
@@ -66,18 +90,34 @@ export function decodeRuntimeImage(bytes: Uint8Array): DecodedRuntimeImage {
   const argsAt = Number(header.argsOffset);
   const kindsAt = Number(header.argKindsOffset);
   const succAt = Number(header.successorsOffset);
+  const argTensorsAt = Number(header.argTensorsOffset);
+  const tensorsAt = Number(header.tensorsOffset);
   const tasks: DecodedTask[] = [];
   for (let i = 0; i < header.taskCount; i++) {
     const t = RuntimeImageTask.decode(bytes, Number(header.tasksOffset) + i * RuntimeImageTask.size);
     const args: bigint[] = [];
     const argKinds: number[] = [];
+    const tensors: (DecodedTensor | undefined)[] = [];
     for (let a = 0; a < t.argCount; a++) {
       args.push(view.getBigUint64(argsAt + (t.argOffset + a) * 8, true));
       argKinds.push(view.getUint8(kindsAt + t.argOffset + a));
+      const ti = view.getUint32(argTensorsAt + (t.argOffset + a) * 4, true);
+      if (ti === RT_NONE) {
+        tensors.push(undefined);
+      } else {
+        if (ti >= header.tensorCount) throw new GraphError('limit', `decodeRuntimeImage: task ${i} argument ${a} names tensor ${ti} of ${header.tensorCount}`);
+        const d = RuntimeImageTensor.decode(bytes, tensorsAt + ti * RuntimeImageTensor.size);
+        tensors.push({
+          bytes: d.bytes,
+          dtype: nameOf(RtDtype, d.dtype, 'dtype'),
+          role: nameOf(RtTensorRole, d.role, 'role'),
+          shape: d.shape.slice(0, d.ndims),
+        });
+      }
     }
     const successors: number[] = [];
     for (let s = 0; s < t.successorCount; s++) successors.push(view.getUint32(succAt + (t.successorOffset + s) * 4, true));
-    tasks.push({ ...t, args, argKinds, successors });
+    tasks.push({ ...t, args, argKinds, successors, tensors });
   }
   const kernels: DecodedKernel[] = [];
   for (let i = 0; i < header.kernelCount; i++) {

@@ -7,12 +7,16 @@ import {
   RT_NONE,
   RUNTIME_IMAGE_MAGIC,
   RUNTIME_IMAGE_VERSION,
+  RT_TENSOR_MAX_DIMS,
   RtArgKind,
   RtCoreType,
+  RtDtype,
   RtTaskFlag,
+  RtTensorRole,
   RuntimeImageHeader,
   RuntimeImageKernel,
   RuntimeImageTask,
+  RuntimeImageTensor,
   SECTION_ALIGN,
 } from './layout';
 import type { TaskGraph } from './task-graph';
@@ -30,6 +34,8 @@ export interface RuntimeImage {
   edgeCount: number;
   /** Number of dependency-only tasks. */
   dummyCount: number;
+  /** Number of described tensor arguments. */
+  tensorCount: number;
 }
 
 // Image offsets stay far below 2^53 (counts are below 2^32 and entries are small), so plain
@@ -57,13 +63,16 @@ export function encodeRuntimeImage(graph: TaskGraph): RuntimeImage {
   tasks.forEach((t, i) => t.deps.forEach((d) => successors[d]!.push(i)));
   const argCount = tasks.reduce((n, t) => n + t.args.length, 0);
   const edgeCount = tasks.reduce((n, t) => n + t.deps.length, 0);
+  const tensorCount = tasks.reduce((n, t) => n + t.args.filter((a) => a.tensor !== undefined).length, 0);
 
   const tasksOffset = RuntimeImageHeader.size;
   const kernelsOffset = sectionEnd(tasksOffset, tasks.length * RuntimeImageTask.size);
   const argsOffset = sectionEnd(kernelsOffset, kernels.length * RuntimeImageKernel.size);
   const argKindsOffset = sectionEnd(argsOffset, argCount * 8);
   const successorsOffset = sectionEnd(argKindsOffset, argCount);
-  const totalSize = sectionEnd(successorsOffset, edgeCount * 4);
+  const argTensorsOffset = sectionEnd(successorsOffset, edgeCount * 4);
+  const tensorsOffset = sectionEnd(argTensorsOffset, argCount * 4);
+  const totalSize = sectionEnd(tensorsOffset, tensorCount * RuntimeImageTensor.size);
 
   const bytes = new Uint8Array(totalSize);
   const view = new DataView(bytes.buffer);
@@ -77,11 +86,14 @@ export function encodeRuntimeImage(graph: TaskGraph): RuntimeImage {
       argCount,
       successorCount: edgeCount,
       rootCount: tasks.filter((t) => t.deps.length === 0).length,
+      tensorCount,
       tasksOffset,
       kernelsOffset,
       argsOffset,
       argKindsOffset,
       successorsOffset,
+      argTensorsOffset,
+      tensorsOffset,
       totalSize,
     },
     bytes,
@@ -90,6 +102,7 @@ export function encodeRuntimeImage(graph: TaskGraph): RuntimeImage {
 
   let argCursor = 0;
   let succCursor = 0;
+  let tensorCursor = 0;
   let dummyCount = 0;
   tasks.forEach((t, i) => {
     const ids = [t.kernels[0] ?? RT_NONE, t.kernels[1] ?? RT_NONE, t.kernels[2] ?? RT_NONE];
@@ -114,6 +127,19 @@ export function encodeRuntimeImage(graph: TaskGraph): RuntimeImage {
     for (const arg of t.args) {
       view.setBigUint64(argsOffset + argCursor * 8, arg.value, true);
       view.setUint8(argKindsOffset + argCursor, RtArgKind[arg.kind]);
+      if (arg.tensor === undefined) {
+        view.setUint32(argTensorsOffset + argCursor * 4, RT_NONE, true);
+      } else {
+        const shape = new Array<number>(RT_TENSOR_MAX_DIMS).fill(0);
+        arg.tensor.shape.forEach((d, k) => (shape[k] = d));
+        RuntimeImageTensor.encodeInto(
+          { bytes: arg.tensor.bytes, dtype: RtDtype[arg.tensor.dtype], role: RtTensorRole[arg.tensor.role], ndims: arg.tensor.shape.length, shape },
+          bytes,
+          tensorsOffset + tensorCursor * RuntimeImageTensor.size,
+        );
+        view.setUint32(argTensorsOffset + argCursor * 4, tensorCursor, true);
+        tensorCursor++;
+      }
       argCursor++;
     }
     for (const s of successors[i]!) {
@@ -136,5 +162,5 @@ export function encodeRuntimeImage(graph: TaskGraph): RuntimeImage {
     );
   });
 
-  return { bytes, taskCount: tasks.length, kernelCount: kernels.length, edgeCount, dummyCount };
+  return { bytes, taskCount: tasks.length, kernelCount: kernels.length, edgeCount, dummyCount, tensorCount };
 }

@@ -7,21 +7,23 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { emitCHeader } from '@npurun/hal-native';
-import { RUNTIME_IMAGE_CONSTANTS, RuntimeImageHeader, RuntimeImageKernel, RuntimeImageTask } from './layout';
+import { RUNTIME_IMAGE_CONSTANTS, RuntimeImageHeader, RuntimeImageKernel, RuntimeImageTask, RuntimeImageTensor } from './layout';
 
 const COMMENT = `npurun runtime image: the host-built task graph a run hands to the AI CPU scheduler.
 
 KernelArgs.runtime_args holds the device address of the image. Every *_offset is a byte offset
 from that address; sections are 8-byte aligned. A task is ready when its pending count is 0;
 when it finishes, decrement pending of each of its successors. Dummy tasks (NPURUN_RT_TASK_DUMMY)
-run no kernel and touch no memory: complete them as soon as they are ready.
+run no kernel and touch no memory: complete them as soon as they are ready. An address argument
+may carry a tensor description (arg_tensors[i] != NPURUN_RT_NONE): its size, element type, shape
+and whether the task reads or writes it.
 Format description: packages/runner-base/docs/runtime-image.md.`;
 
 /** The text of `npurun/runtime_image.h`. */
 export function runtimeImageHeaderText(): string {
   return emitCHeader({
     guard: 'NPURUN_RUNTIME_IMAGE_H',
-    structs: [RuntimeImageHeader, RuntimeImageTask, RuntimeImageKernel],
+    structs: [RuntimeImageHeader, RuntimeImageTask, RuntimeImageKernel, RuntimeImageTensor],
     constants: RUNTIME_IMAGE_CONSTANTS,
     comment: COMMENT,
   });

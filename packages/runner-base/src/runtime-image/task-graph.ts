@@ -39,13 +39,47 @@ export interface MixedKernelIds {
   vector1: number;
 }
 
-/** A task argument: a device address (a tensor) or a 64-bit scalar. */
+/** Element type of a described tensor (the tensor dump's `DataType` names, lower-case). */
+export type TensorDtype =
+  | 'float32'
+  | 'float16'
+  | 'int32'
+  | 'int16'
+  | 'int8'
+  | 'uint8'
+  | 'bfloat16'
+  | 'int64'
+  | 'uint64'
+  | 'uint16'
+  | 'uint32';
+
+/** How a task uses a described tensor: reads it (`input`), writes it (`output`) or both (`inout`). */
+export type TensorRole = 'input' | 'output' | 'inout';
+
+/**
+ * What an address argument points at: a contiguous row-major tensor. Optional; tools that look at
+ * tensors (the tensor dump) see only described arguments.
+ */
+export interface TensorInfo {
+  /** Bytes of the tensor; must equal the product of `shape` times the element size. */
+  bytes: number | bigint;
+  /** Element type. */
+  dtype: TensorDtype;
+  /** Extent of each dimension, outermost first; 0 to 5 dimensions (`[]` is one element). */
+  shape: readonly number[];
+  /** How the task uses it; default `inout` (a dump then copies it before and after the task). */
+  role?: TensorRole;
+}
+
+/** A task argument: a device address (optionally a described tensor) or a 64-bit scalar. */
 export type TaskArg =
   | {
       /** A device address. */
       kind: 'addr';
       /** The address. */
       value: bigint;
+      /** What the address points at, when known. */
+      tensor?: TensorInfo;
     }
   | {
       /** A scalar, passed as 64 bits (negative values in two's complement). */
@@ -86,6 +120,11 @@ export interface TaskGraph {
 /** Shorthand for an address argument. */
 export function addrArg(value: bigint): TaskArg {
   return { kind: 'addr', value };
+}
+
+/** Shorthand for an address argument that points at a described tensor. */
+export function tensorArg(value: bigint, tensor: TensorInfo): TaskArg {
+  return { kind: 'addr', value, tensor };
 }
 
 /** Shorthand for a scalar argument. */

@@ -3,8 +3,20 @@
  * the host, with a {@link GraphError} naming the task and value, before any device call.
  */
 import { GraphError, describeValue } from '../errors';
-import { KERNEL_ENTRY_BYTES } from './layout';
-import type { KernelCoreType, KernelRef, MixedKernelIds, TaskCoreType, TaskGraph, TaskSpec } from './task-graph';
+import { KERNEL_ENTRY_BYTES, RT_DTYPE_BYTES, RT_TENSOR_MAX_DIMS, RtDtype, RtTensorRole } from './layout';
+import type { KernelCoreType, KernelRef, MixedKernelIds, TaskCoreType, TaskGraph, TaskSpec, TensorDtype, TensorRole } from './task-graph';
+
+/** A tensor description after validation. */
+export interface ResolvedTensor {
+  /** Bytes (product of the shape times the element size). */
+  bytes: bigint;
+  /** Element type. */
+  dtype: TensorDtype;
+  /** Role (`inout` when the graph left it out). */
+  role: TensorRole;
+  /** Shape, outermost first. */
+  shape: number[];
+}
 
 /** A task after validation: core type resolved, kernels as a list. */
 export interface ResolvedTask {
@@ -12,8 +24,8 @@ export interface ResolvedTask {
   coreType: TaskCoreType | 'none';
   /** Kernel indices: one (cube/vector), three (mixed: cube, vector0, vector1), or none (dummy). */
   kernels: number[];
-  /** Arguments as u64 values (scalars in two's complement) and their kinds. */
-  args: { value: bigint; kind: 'addr' | 'scalar' }[];
+  /** Arguments as u64 values (scalars in two's complement), their kinds, and tensor descriptions. */
+  args: { value: bigint; kind: 'addr' | 'scalar'; tensor?: ResolvedTensor }[];
   /** Predecessors. */
   deps: number[];
 }
@@ -151,7 +163,11 @@ function resolveArg(arg: unknown, task: number, index: number): ResolvedTask['ar
     if (typeof value !== 'bigint' || value < 0n || value > U64_MAX) {
       throw new GraphError('argumentValue', `${where}: an address must be a bigint in [0, 2^64), got ${describeValue(value)}`, task);
     }
-    return { kind, value };
+    const tensor = (arg as { tensor?: unknown }).tensor;
+    return tensor === undefined ? { kind, value } : { kind, value, tensor: resolveTensor(tensor, where, task) };
+  }
+  if ((arg as { tensor?: unknown }).tensor !== undefined) {
+    throw new GraphError('argumentValue', `${where}: only an address argument can describe a tensor`, task);
   }
   if (kind === 'scalar') {
     let v: bigint;
@@ -161,6 +177,35 @@ function resolveArg(arg: unknown, task: number, index: number): ResolvedTask['ar
     return { kind, value: BigInt.asUintN(64, v) };
   }
   throw new GraphError('argumentValue', `${where}: kind must be 'addr' or 'scalar', got ${describeValue(kind)}`, task);
+}
+
+function resolveTensor(raw: unknown, where: string, task: number): ResolvedTensor {
+  const bad = (what: string, v: unknown): never => {
+    throw new GraphError('argumentValue', `${where}: tensor ${what}, got ${describeValue(v)}`, task);
+  };
+  if (typeof raw !== 'object' || raw === null) bad('must be { bytes, dtype, shape, role? }', raw);
+  const t = raw as { bytes?: unknown; dtype?: unknown; shape?: unknown; role?: unknown };
+  if (typeof t.dtype !== 'string' || !Object.prototype.hasOwnProperty.call(RtDtype, t.dtype)) {
+    bad(`dtype must be one of ${Object.keys(RtDtype).join(', ')}`, t.dtype);
+  }
+  const dtype = t.dtype as TensorDtype;
+  const role = t.role ?? 'inout';
+  if (typeof role !== 'string' || !Object.prototype.hasOwnProperty.call(RtTensorRole, role)) bad("role must be 'input', 'output' or 'inout'", t.role);
+  if (!Array.isArray(t.shape) || t.shape.length > RT_TENSOR_MAX_DIMS) bad(`shape must be an array of at most ${RT_TENSOR_MAX_DIMS} extents`, t.shape);
+  const shape = t.shape as unknown[];
+  let numel = 1n;
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d >= U32_LIMIT) bad('extents must be positive integers below 2^32', shape);
+    numel *= BigInt(d as number);
+  }
+  const bytes = t.bytes;
+  const okBytes = (typeof bytes === 'number' && Number.isSafeInteger(bytes) && bytes > 0) || (typeof bytes === 'bigint' && bytes > 0n && bytes <= U64_MAX);
+  if (!okBytes) bad('bytes must be a positive integer', bytes);
+  const expected = numel * BigInt(RT_DTYPE_BYTES[dtype]);
+  if (BigInt(bytes as number | bigint) !== expected) {
+    bad(`bytes must equal the shape's ${numel} element(s) × ${RT_DTYPE_BYTES[dtype]} bytes of ${dtype} = ${expected}`, bytes);
+  }
+  return { bytes: expected, dtype, role: role as TensorRole, shape: shape as number[] };
 }
 
 /** Kahn's algorithm; on a cycle, names one task that lies on it. */

@@ -4,7 +4,8 @@
  * Z[b,n] = X[b,n] + Y[b,n] on vector cores, over 128×128 float32 tiles.
  */
 import type { Callable } from '../callable-registry';
-import { addrArg, scalarArg, type TaskArg, type TaskSpec } from '../runtime-image/task-graph';
+import { scalarArg, type TaskArg, type TaskSpec } from '../runtime-image/task-graph';
+import { f32Arg } from './tensors';
 import { loadWorkloadKernels } from './kernels';
 import { seededNormalF32 } from './prng';
 import { resolveCase, withSession } from './session';
@@ -99,16 +100,18 @@ export function alternatingGraph(p: AlternatingParams, t: AlternatingTensors): T
   checkAlternatingParams(p);
   const mm = tileGroups(p.batch * p.m, p.matmulBatch);
   const add = tileGroups(p.batch * p.n, p.addBatch);
-  const at = (base: bigint, tile: number): TaskArg => addrArg(base + BigInt(tile) * BigInt(TILE_BYTES));
+  // A task's operands: `count` consecutive tiles from `tile` on.
+  const at = (base: bigint, [tile, count]: [number, number], role: 'input' | 'output'): TaskArg =>
+    f32Arg(base + BigInt(tile) * BigInt(TILE_BYTES), [count, TILE_DIM, TILE_DIM], role);
   const tasks: TaskSpec[] = [];
   for (let i = 0; i < Math.max(mm.length, add.length); i++) {
     const g = mm[i];
     if (g !== undefined) {
-      tasks.push({ kernel: ALTERNATING_KERNELS.matmul, args: [at(t.A, g[0]), at(t.B, g[0]), at(t.C, g[0]), scalarArg(g[1])], label: `matmul ${i}` });
+      tasks.push({ kernel: ALTERNATING_KERNELS.matmul, args: [at(t.A, g, 'input'), at(t.B, g, 'input'), at(t.C, g, 'output'), scalarArg(g[1])], label: `matmul ${i}` });
     }
     const h = add[i];
     if (h !== undefined) {
-      tasks.push({ kernel: ALTERNATING_KERNELS.add, args: [at(t.X, h[0]), at(t.Y, h[0]), at(t.Z, h[0]), scalarArg(h[1])], label: `add ${i}` });
+      tasks.push({ kernel: ALTERNATING_KERNELS.add, args: [at(t.X, h, 'input'), at(t.Y, h, 'input'), at(t.Z, h, 'output'), scalarArg(h[1])], label: `add ${i}` });
     }
   }
   return tasks;

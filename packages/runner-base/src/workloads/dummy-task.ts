@@ -5,7 +5,8 @@
  * Y[0] = −1.0, and one that touches memory as any other element changing.
  */
 import type { Callable } from '../callable-registry';
-import { addrArg, type TaskSpec } from '../runtime-image/task-graph';
+import type { TaskSpec } from '../runtime-image/task-graph';
+import { f32Arg } from './tensors';
 import { loadWorkloadKernels } from './kernels';
 import { resolveCase, withSession } from './session';
 import type { Workload, WorkloadCase, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
@@ -60,18 +61,21 @@ export interface DummyTaskTensors {
  */
 export function dummyTaskGraph(shape: DummyTaskShape, dummies: number, t: DummyTaskTensors): TaskSpec[] {
   const { writeConst, copyFirst } = DUMMY_TASK_KERNELS;
-  const tasks: TaskSpec[] = [{ kernel: writeConst, args: [addrArg(t.x)], label: 'write X' }];
+  // write_const and copy_first write element 0 only, so what they write to is in-out: the rest of
+  // the tensor passes through.
+  const v = (addr: bigint, role: 'input' | 'inout') => f32Arg(addr, [DUMMY_TASK_ELEMS], role);
+  const tasks: TaskSpec[] = [{ kernel: writeConst, args: [v(t.x, 'inout')], label: 'write X' }];
   if (shape === 'barrier') {
-    tasks.push({ kernel: writeConst, args: [addrArg(t.w)], label: 'write W' });
-    tasks.push({ kernel: null, args: [addrArg(t.x), addrArg(t.w)], deps: [0, 1], label: 'barrier' });
+    tasks.push({ kernel: writeConst, args: [v(t.w, 'inout')], label: 'write W' });
+    tasks.push({ kernel: null, args: [v(t.x, 'inout'), v(t.w, 'inout')], deps: [0, 1], label: 'barrier' });
   } else {
     const count = shape === 'single' ? 1 : dummies;
     if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`dummyTaskGraph: dummies must be a positive integer, got ${count}`);
     for (let i = 0; i < count; i++) {
-      tasks.push({ kernel: null, args: [addrArg(t.x)], deps: [tasks.length - 1], label: `dummy ${i}` });
+      tasks.push({ kernel: null, args: [v(t.x, 'inout')], deps: [tasks.length - 1], label: `dummy ${i}` });
     }
   }
-  tasks.push({ kernel: copyFirst, args: [addrArg(t.x), addrArg(t.y)], deps: [tasks.length - 1], label: 'copy X[0] → Y[0]' });
+  tasks.push({ kernel: copyFirst, args: [v(t.x, 'input'), v(t.y, 'inout')], deps: [tasks.length - 1], label: 'copy X[0] → Y[0]' });
   return tasks;
 }
 

@@ -8,7 +8,8 @@
  */
 import type { Callable, CallableKernel, CallableStats } from '../callable-registry';
 import { CallableError, RunnerErrorCode, describeValue, errorMessage } from '../errors';
-import { addrArg, scalarArg, type TaskSpec } from '../runtime-image/task-graph';
+import { scalarArg, type TaskSpec } from '../runtime-image/task-graph';
+import { f32Arg } from './tensors';
 import { loadWorkloadKernels, type WorkloadKernelName } from './kernels';
 import { f32Bits } from './scalar-encoding';
 import { resolveCase, withSession, type WorkloadSession } from './session';
@@ -73,12 +74,14 @@ export function vectorExampleGraph(ids: VectorExampleKernelIds, t: VectorExample
   if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`vectorExampleGraph: n must be a positive integer, got ${String(n)}`);
   const slice = (k: number): bigint => t.scratch + BigInt(k * n * 4);
   const [c, d, e, g] = [slice(0), slice(1), slice(2), slice(3)];
+  const i = (addr: bigint) => f32Arg(addr, [n], 'input');
+  const o = (addr: bigint) => f32Arg(addr, [n], 'output');
   return [
-    { kernel: ids.add, args: [addrArg(t.a), addrArg(t.b), addrArg(c), scalarArg(n)], label: 'c = a + b' },
-    { kernel: ids.addScalar, args: [addrArg(c), addrArg(d), scalarArg(f32Bits(1)), scalarArg(n)], deps: [0], label: 'd = c + 1' },
-    { kernel: ids.addScalar, args: [addrArg(c), addrArg(e), scalarArg(f32Bits(2)), scalarArg(n)], deps: [0], label: 'e = c + 2' },
-    { kernel: ids.mul, args: [addrArg(d), addrArg(e), addrArg(g), scalarArg(n)], deps: [1, 2], label: 'g = d * e' },
-    { kernel: ids.add, args: [addrArg(g), addrArg(c), addrArg(t.f), scalarArg(n)], deps: [0, 3], label: 'f = g + c' },
+    { kernel: ids.add, args: [i(t.a), i(t.b), o(c), scalarArg(n)], label: 'c = a + b' },
+    { kernel: ids.addScalar, args: [i(c), o(d), scalarArg(f32Bits(1)), scalarArg(n)], deps: [0], label: 'd = c + 1' },
+    { kernel: ids.addScalar, args: [i(c), o(e), scalarArg(f32Bits(2)), scalarArg(n)], deps: [0], label: 'e = c + 2' },
+    { kernel: ids.mul, args: [i(d), i(e), o(g), scalarArg(n)], deps: [1, 2], label: 'g = d * e' },
+    { kernel: ids.add, args: [i(g), i(c), o(t.f), scalarArg(n)], deps: [0, 3], label: 'f = g + c' },
   ];
 }
 

@@ -4,7 +4,8 @@
  * sub-block index) into its own 64-byte line of a float32[48] output.
  */
 import type { Callable } from '../callable-registry';
-import { addrArg, type TaskSpec } from '../runtime-image/task-graph';
+import type { TaskSpec } from '../runtime-image/task-graph';
+import { f32Arg } from './tensors';
 import { loadWorkloadKernels } from './kernels';
 import { resolveCase, withSession } from './session';
 import type { Workload, WorkloadCase, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
@@ -33,7 +34,8 @@ export const SPMD_KERNELS = { cube: 0, vector: 1 } as const;
 /** The graph: one mixed task over the output. */
 export function spmdGraph(out: bigint): TaskSpec[] {
   const { cube, vector } = SPMD_KERNELS;
-  return [{ kernel: { cube, vector0: vector, vector1: vector }, args: [addrArg(out)], label: 'spmd_read' }];
+  // Each sub-core writes a few elements of its own line and leaves the rest: in-out.
+  return [{ kernel: { cube, vector0: vector, vector1: vector }, args: [f32Arg(out, [3, SPMD_LINE_ELEMS], 'inout')], label: 'spmd_read' }];
 }
 
 /**

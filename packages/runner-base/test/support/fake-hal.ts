@@ -291,6 +291,28 @@ export class FakeHal implements HalDevice {
     return s;
   }
 
+  /**
+   * Composed from each stream's `synchronize` (so `calls.synchronize`, the call log and injected
+   * `synchronize` failures count per stream), in order under one deadline, as the HAL specifies.
+   */
+  async synchronizeStreams(streams: readonly HalStream[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let first: { stream: HalStream; error: unknown } | undefined;
+    const timedOut: HalStream[] = [];
+    streams.forEach((s, i) => {
+      if (!(s instanceof FakeStream)) throw halError('synchronizeStreams', HalErrorCode.InvalidArgument, `streams[${i}] is not a stream of this device`);
+    });
+    for (const s of streams) {
+      try {
+        await s.synchronize(Math.max(0, deadline - Date.now()));
+      } catch (error) {
+        first ??= { stream: s, error };
+        if ((error as { code?: unknown }).code === HalErrorCode.SyncTimeout) timedOut.push(s);
+      }
+    }
+    if (first !== undefined) throw Object.assign(first.error as object, { stream: first.stream, timedOut });
+  }
+
   registerAicoreBinary(image: Uint8Array): AicoreBinary {
     this.enter('registerAicoreBinary');
     if (image.byteLength === 0) throw halError('registerAicoreBinary', HalErrorCode.InvalidBinary, 'empty image');

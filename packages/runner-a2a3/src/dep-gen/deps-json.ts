@@ -1,0 +1,98 @@
+/**
+ * The `deps.json` schema (reference collectors.md §6.2, as of the reference's 80c4cfb28): tasks,
+ * tensors and dependency edges. Every u64 is a decimal string; the file is one line with no
+ * whitespace.
+ */
+
+/** Arg type names; any other code is `UNKNOWN` (the simulated orchestrator's `NO_DEP` tensors included). */
+export type DepsArgType = 'INPUT' | 'OUTPUT' | 'INOUT' | 'OUTPUT_EXISTING' | 'UNKNOWN';
+
+/** One tensor argument of a task. OUTPUT arguments carry only `idx` and `type`. */
+export interface DepsJsonArg {
+  /** Index among the task's tensor arguments. */
+  idx: number;
+  /** Its `TensorArgType`. */
+  type: DepsArgType;
+  /** FNV-1a-64 of (buffer address, version). */
+  tensor_id?: string;
+  /** Element type name, e.g. `FLOAT32`, or `UNKNOWN`. */
+  dtype?: string;
+  /** Shape in elements. */
+  shape?: number[];
+  /** Elements from the buffer start. */
+  start_offset?: string;
+  /** Strides in elements. */
+  strides?: number[];
+}
+
+/** One submitted task. */
+export interface DepsJsonTask {
+  /** Task id. */
+  task_id: string;
+  /** `manual` when submitted inside a manual-dependency scope, else `auto`. */
+  scope: 'auto' | 'manual';
+  /** Its tensor arguments. */
+  args: DepsJsonArg[];
+}
+
+/** One distinct tensor (by `tensor_id`), in first-use order. */
+export interface DepsJsonTensor {
+  /** FNV-1a-64 of (buffer address, version). */
+  tensor_id: string;
+  /** Device address of the buffer. */
+  buffer_addr: string;
+  /** Version. */
+  version: number;
+  /** Element type name. */
+  dtype: string;
+  /** Elements in the buffer (its bytes over the element size; 0 when the element type is unknown). */
+  buffer_numel: string;
+}
+
+/** Where an edge comes from. */
+export type DepsEdgeSource = 'explicit' | 'creator' | 'tensormap';
+
+/** One dependency edge, producer → consumer, at most one per (pred, succ). */
+export interface DepsJsonEdge {
+  /** Producer task id. */
+  pred: string;
+  /** Consumer task id. */
+  succ: string;
+  /** The consumer's tensor argument that carried it; -1 for an explicit dependency. */
+  arg: number;
+  /** What produced the edge. */
+  source: DepsEdgeSource;
+  /** creator / tensormap: the consumer's tensor. */
+  tensor_id?: string;
+  /** creator / tensormap: the consumer's element type. */
+  consumer_dtype?: string;
+  /** creator / tensormap: the consumer's shape. */
+  consumer_shape?: number[];
+  /** creator / tensormap: the consumer's start offset. */
+  consumer_start_offset?: string;
+  /** creator / tensormap: the consumer's strides. */
+  consumer_strides?: number[];
+  /** tensormap: whether the consumer's region covers the producer's (`covered`) or only overlaps it. */
+  overlap?: 'covered' | 'other';
+  /** tensormap: the producer's shape. */
+  producer_shape?: number[];
+  /** tensormap: the producer's start offset. */
+  producer_start_offset?: string;
+  /** tensormap: the producer's strides. */
+  producer_strides?: number[];
+}
+
+/** The whole file. */
+export interface DepsJson {
+  /** Every submitted task, in submit order (dependency-only tasks included). */
+  tasks: DepsJsonTask[];
+  /** Every distinct tensor. */
+  tensors: DepsJsonTensor[];
+  /** Every edge. */
+  edges: DepsJsonEdge[];
+}
+
+/** The file's text: one line, no whitespace, newline-terminated. */
+export function serializeDepsJson(deps: DepsJson): string {
+  return `${JSON.stringify(deps)}\n`;
+}
