@@ -70,20 +70,25 @@ uint64_t toSize(const Napi::Value& v, const char* op, const char* name) {
   return static_cast<uint64_t>(d);
 }
 
+namespace {
+// The message is built only on failure: these checks sit on every HAL call.
+template <typename T>
+T integerInRange(const Napi::Value& v, const char* op, const char* name, T min, T max) {
+  const bool number = v.IsNumber();
+  const double d = number ? v.As<Napi::Number>().DoubleValue() : 0.0;
+  if (!number || !std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(min) || d > static_cast<double>(max)) {
+    invalid(op, name, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]", describe(v));
+  }
+  return static_cast<T>(d);
+}
+}  // namespace
+
 uint32_t toUint32(const Napi::Value& v, const char* op, const char* name, uint32_t min, uint32_t max) {
-  const std::string range = "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
-  if (!v.IsNumber()) invalid(op, name, range, describe(v));
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d != std::floor(d) || d < min || d > max) invalid(op, name, range, describe(v));
-  return static_cast<uint32_t>(d);
+  return integerInRange<uint32_t>(v, op, name, min, max);
 }
 
 int32_t toInt32(const Napi::Value& v, const char* op, const char* name, int32_t min, int32_t max) {
-  const std::string range = "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
-  if (!v.IsNumber()) invalid(op, name, range, describe(v));
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d != std::floor(d) || d < min || d > max) invalid(op, name, range, describe(v));
-  return static_cast<int32_t>(d);
+  return integerInRange<int32_t>(v, op, name, min, max);
 }
 
 std::string toString(const Napi::Value& v, const char* op, const char* name) {
