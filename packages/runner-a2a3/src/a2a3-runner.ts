@@ -5,16 +5,22 @@
  * (host-mapped buffers, the `aicoreRingAddr` table, dep_gen) and its finalize (collectors fully
  * finalized: unmapped and freed, then `finalizeCommon`).
  */
+import type { ExportOptions } from '@npurun/collectors';
 import {
   DeviceRunnerBase,
   resolveArchSpec,
+  resolveExecutors,
+  SharedCollectorWiring,
   type ArchSpec,
   type DeviceRunnerOptions,
   type ExecutorBinaries,
+  type RunCollectorEntry,
   type RunContext,
 } from '@npurun/runner-base';
 import { A2A3KernelArgs } from './kernel-args';
-import { initA2A3Diagnostics } from './diagnostics';
+import { A2A3_COLLECTOR_WIRING } from './diagnostics';
+import { depGenIncludeDir } from './dep-gen/header';
+import { depGenExportOptions, initDepGen, settleDepGen } from './dep-gen/wiring';
 
 /** What a2a3 is, as data (SPEC §0, §8, §9). */
 const A2A3_ARCH: Omit<ArchSpec, 'executors'> = {
@@ -37,6 +43,8 @@ export interface A2A3RunnerOptions extends DeviceRunnerOptions {
 
 /** Runs prepared runtimes on one a2a3 device (SPEC §6, §13). */
 export class A2A3Runner extends DeviceRunnerBase {
+  private readonly collectorWiring = new SharedCollectorWiring(A2A3_COLLECTOR_WIRING);
+
   private constructor(spec: ArchSpec, options: A2A3RunnerOptions) {
     super(spec, options);
   }
@@ -47,11 +55,29 @@ export class A2A3Runner extends DeviceRunnerBase {
    * @throws InvalidArgumentError for a platform of another arch or any bad option
    */
   static async create(options: A2A3RunnerOptions = {}): Promise<A2A3Runner> {
-    return new A2A3Runner(await resolveArchSpec(A2A3_ARCH, options), options);
+    // The simulated orchestrator captures dep_gen records, so its build needs the dep_gen layout header.
+    const executors =
+      options.executors ?? ((options.platform ?? 'a2a3sim') === 'a2a3sim' ? await resolveExecutors('a2a3', A2A3KernelArgs, 'a2a3sim', undefined, [depGenIncludeDir()]) : undefined);
+    return new A2A3Runner(await resolveArchSpec(A2A3_ARCH, { ...options, executors }), options);
   }
 
   protected override initDiagnostics(ctx: RunContext): void {
-    initA2A3Diagnostics(ctx, this.deviceMemory, this.deviceProperties);
+    this.collectorWiring.initRun(ctx, { memory: this.deviceMemory, properties: this.deviceProperties, deviceId: this.deviceId });
+    initDepGen(ctx, this.deviceMemory, this.deviceProperties, this.deviceId);
+  }
+
+  protected override async teardownSharedCollectorsAfterRun(ctx: RunContext): Promise<void> {
+    await settleDepGen(ctx); // its edges feed the swimlane export of step 8
+    await super.teardownSharedCollectorsAfterRun(ctx);
+  }
+
+  protected override collectorExportOptions(ctx: RunContext, entry: RunCollectorEntry): Partial<ExportOptions> {
+    return depGenExportOptions(ctx, entry);
+  }
+
+  /** a2a3 finalize: collectors a timed-out run left behind (dep_gen included) are unmapped and freed. */
+  protected override async finalizeArch(): Promise<void> {
+    await this.collectorWiring.finalizeRunner();
   }
 
   protected override beforeKernelArgsUpload(ctx: RunContext): void {

@@ -8,13 +8,14 @@
 import {
   DeviceRunnerBase,
   resolveArchSpec,
+  SharedCollectorWiring,
   type ArchSpec,
   type DeviceRunnerOptions,
   type ExecutorBinaries,
   type RunContext,
 } from '@npurun/runner-base';
 import { A5KernelArgs } from './kernel-args';
-import { initA5Diagnostics } from './diagnostics';
+import { A5_COLLECTOR_WIRING } from './diagnostics';
 
 /** What a5 is, as data (SPEC §0, §8, §9). */
 const A5_ARCH: Omit<ArchSpec, 'executors'> = {
@@ -37,6 +38,8 @@ export interface A5RunnerOptions extends DeviceRunnerOptions {
 
 /** Runs prepared runtimes on one a5 device (SPEC §6, §13). */
 export class A5Runner extends DeviceRunnerBase {
+  private readonly collectorWiring = new SharedCollectorWiring(A5_COLLECTOR_WIRING);
+
   private constructor(spec: ArchSpec, options: A5RunnerOptions) {
     super(spec, options);
   }
@@ -51,6 +54,14 @@ export class A5Runner extends DeviceRunnerBase {
   }
 
   protected override initDiagnostics(ctx: RunContext): void {
-    initA5Diagnostics(ctx, this.deviceMemory, this.deviceProperties);
+    this.collectorWiring.initRun(ctx, { memory: this.deviceMemory, properties: this.deviceProperties, deviceId: this.deviceId });
+  }
+
+  /**
+   * a5 finalize: collectors a timed-out run left behind are only stopped; `finalizeCommon`'s
+   * allocator sweep frees their device memory (nothing is host-mapped on a5).
+   */
+  protected override async finalizeArch(): Promise<void> {
+    await this.collectorWiring.finalizeRunner();
   }
 }

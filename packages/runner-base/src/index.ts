@@ -25,6 +25,7 @@ export { decodeRuntimeImage, type DecodedRuntimeImage, type DecodedTask, type De
 export { runtimeImageHeaderText, writeRuntimeImageHeader, runtimeImageIncludeDir } from './runtime-image/header';
 export * from './run-types';
 export { RunContext, type RunCollectorEntry, type CollectorPhase } from './run-context';
+export * from './collector-wiring';
 export { normalizeDiagnostics, enabledDiagnostics } from './diagnostics';
 export { buildRunJson, stringifyRunJson, writeRunJson, npurunVersion, type RunJsonInput } from './run-json';
 export { compileKernel, findVendorKernelCompiler, type CompileKernelOptions } from './compile-kernel';

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { collectorProducerSources, collectorsDeviceIncludeDir } from '@npurun/collectors';
 import { compileDeviceProgram, emitCHeader, type StructLayout } from '@npurun/hal-native';
 import type { ExecutorBinaries } from './device-runner-base';
 import { InvalidArgumentError } from './errors';
@@ -67,17 +68,29 @@ export interface SimExecutors {
   aicoreBinary: Uint8Array;
 }
 
-/** Compiles (or fetches from the cache) the simulated executors for an arch's KernelArgs layout. */
-export async function buildSimExecutors(arch: string, kernelArgs: StructLayout<unknown>): Promise<SimExecutors> {
+/**
+ * Compiles (or fetches from the cache) the simulated executors for an arch's KernelArgs layout.
+ * The AI CPU program links the diagnostics (`device/src/diagnostics_aicpu.cc`) and the collectors'
+ * producer library (`npurun/collector_producer.h`); both programs include the collectors' layout
+ * headers of the arch (`npurun/collectors/layouts_<arch>.h`).
+ *
+ * @param extraIncludeDirs include directories an arch adds for its own device headers (a2a3:
+ *   `npurun/dep_gen_layout.h`), searched after the shared ones
+ */
+export async function buildSimExecutors(arch: string, kernelArgs: StructLayout<unknown>, extraIncludeDirs: readonly string[] = []): Promise<SimExecutors> {
   const generated = materializeHeaders({
     'npurun/kernel_args.h': kernelArgsHeaderText(kernelArgs, arch),
     'npurun/runtime_image.h': runtimeImageHeaderText(),
     'npurun/sim_dispatch.h': simDispatchHeaderText(),
   });
-  const includeDirs = [simDeviceIncludeDir, generated, executorSourceDir];
+  const includeDirs = [simDeviceIncludeDir, generated, executorSourceDir, collectorsDeviceIncludeDir(), ...extraIncludeDirs];
   const defines = { [`NPURUN_ARCH_${arch.toUpperCase()}`]: true } as const;
   const [aicpuProgram, aicoreBinary] = await Promise.all([
-    compileDeviceProgram({ sources: [path.join(executorSourceDir, 'aicpu_executor.cc')], includeDirs, defines }),
+    compileDeviceProgram({
+      sources: [path.join(executorSourceDir, 'aicpu_executor.cc'), path.join(executorSourceDir, 'diagnostics_aicpu.cc'), ...collectorProducerSources()],
+      includeDirs,
+      defines,
+    }),
     compileDeviceProgram({ sources: [path.join(executorSourceDir, 'aicore_executor.cc')], includeDirs, defines }),
   ]);
   return { aicpuProgram, aicoreBinary };
@@ -90,6 +103,7 @@ const executorCache = new Map<string, Promise<SimExecutors>>();
  * `*sim` platform (compiled once per process and layout), or the ones the caller supplies —
  * which hardware requires, since its executors are the runtime's own device programs.
  *
+ * @param extraIncludeDirs passed to {@link buildSimExecutors} (part of the cache key)
  * @throws InvalidArgumentError on hardware without `supplied`
  */
 export async function resolveExecutors(
@@ -97,6 +111,7 @@ export async function resolveExecutors(
   kernelArgs: StructLayout<unknown>,
   platform: string,
   supplied: ExecutorBinaries | undefined,
+  extraIncludeDirs: readonly string[] = [],
 ): Promise<ExecutorBinaries> {
   if (supplied !== undefined) return supplied;
   if (!platform.endsWith('sim')) {
@@ -107,10 +122,10 @@ export async function resolveExecutors(
       `the runtime's AI CPU and AI Core executor binaries on hardware platform '${platform}'`,
     );
   }
-  const key = `${arch}:${kernelArgsHeaderText(kernelArgs, arch)}`;
+  const key = `${arch}:${extraIncludeDirs.join('\0')}:${kernelArgsHeaderText(kernelArgs, arch)}`;
   let pending = executorCache.get(key);
   if (pending === undefined) {
-    pending = buildSimExecutors(arch, kernelArgs);
+    pending = buildSimExecutors(arch, kernelArgs, extraIncludeDirs);
     executorCache.set(key, pending);
     pending.catch(() => executorCache.delete(key));
   }

@@ -1,4 +1,4 @@
-import { CALLABLE_ALIGN, CallableError, GraphError, InvalidArgumentError, RunnerErrorCode, decodeRuntimeImage, fnv1a64, type Callable } from '../src';
+import { CALLABLE_ALIGN, CallableError, GraphError, InvalidArgumentError, RunnerErrorCode, RuntimeImageHeader, decodeRuntimeImage, fnv1a64, type Callable } from '../src';
 import { FakeHal } from './support/fake-hal';
 import { TestKernelArgs, makeRunner } from './support/test-runner';
 
@@ -32,7 +32,7 @@ function capturingHal(): { fake: FakeHal; images: ReturnType<typeof decodeRuntim
   const fake = new FakeHal({
     onAicoreLaunch: (launch, f) => {
       const rt = TestKernelArgs.readField(f.read(launch.kernelArgsAddr, TestKernelArgs.size), 'runtimeArgs');
-      const total = Number(new DataView(f.read(rt, 80).buffer).getBigUint64(72, true));
+      const total = Number(RuntimeImageHeader.readField(f.read(rt, RuntimeImageHeader.size), 'totalSize'));
       images.push(decodeRuntimeImage(f.read(rt, total)));
     },
   });

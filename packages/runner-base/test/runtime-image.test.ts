@@ -10,6 +10,7 @@ import {
   RuntimeImageHeader,
   RuntimeImageKernel,
   RuntimeImageTask,
+  RuntimeImageTensor,
   TaskGraphBuilder,
   addrArg,
   decodeRuntimeImage,
@@ -159,7 +160,7 @@ describe('runtime_image.h', () => {
       const include = runtimeImageIncludeDir();
       expect(fs.readFileSync(path.join(include, 'npurun', 'runtime_image.h'), 'utf8')).toBe(runtimeImageHeaderText());
       const lines: string[] = [];
-      for (const layout of [RuntimeImageHeader, RuntimeImageTask, RuntimeImageKernel]) {
+      for (const layout of [RuntimeImageHeader, RuntimeImageTask, RuntimeImageKernel, RuntimeImageTensor]) {
         lines.push(`  std::printf("%s sizeof %zu\\n", "${layout.name}", sizeof(${layout.name}));`);
         for (const f of layout.fields) lines.push(`  std::printf("%s.%s %zu\\n", "${layout.name}", "${f.name}", offsetof(${layout.name}, ${f.cName}));`);
       }
@@ -172,7 +173,7 @@ describe('runtime_image.h', () => {
       execFileSync('g++', ['-std=c++17', '-Wall', '-Werror', '-I', include, src, '-o', exe]);
       const out = execFileSync(exe, { encoding: 'utf8' }).trim().split('\n');
       const expected: string[] = [];
-      for (const layout of [RuntimeImageHeader, RuntimeImageTask, RuntimeImageKernel]) {
+      for (const layout of [RuntimeImageHeader, RuntimeImageTask, RuntimeImageKernel, RuntimeImageTensor]) {
         expected.push(`${layout.name} sizeof ${layout.size}`);
         for (const f of layout.fields) expected.push(`${layout.name}.${f.name} ${f.offset}`);
       }

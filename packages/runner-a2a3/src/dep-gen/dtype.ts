@@ -1,4 +1,7 @@
-/** The runtime's `DataType` codes as `deps.json` names them, with their element sizes. */
+/**
+ * The runtime's `DataType` codes as `deps.json` names them, with their element sizes. Codes 0–8 are
+ * the reference's; 9 (UINT16) and 10 (UINT32) are the simulated runtime's additions.
+ */
 
 const DTYPES: readonly (readonly [string, number])[] = [
   ['FLOAT32', 4],
@@ -10,6 +13,8 @@ const DTYPES: readonly (readonly [string, number])[] = [
   ['BFLOAT16', 2],
   ['INT64', 8],
   ['UINT64', 8],
+  ['UINT16', 2],
+  ['UINT32', 4],
 ];
 
 /** The upper-case name of a `DataType` code; `UNKNOWN` for any other code. */

@@ -1,6 +1,7 @@
 // The simulated AI Core executor: every launched core waits on its dispatch slot, runs the task's
 // kernel with the task's arguments and block context, reports completion, and returns when the AI
 // CPU tells it to exit (or the simulator asks it to stop).
+#include "diagnostics_aicore.h"
 #include "executor_common.h"
 
 NPURUN_DEVICE_PROGRAM;
@@ -34,6 +35,7 @@ NPURUN_DEVICE_EXPORT void npurun_aicore_entry(const npurun_aicore_ctx* ctx, uint
   if (ctx->core_id >= dispatch.header->core_num) return;
   npurun_core_slot* slot = &dispatch.slots[ctx->core_id];
   npurun_kernel_fn cache[kResolvedCache] = {};
+  AicoreDiagnostics diag(ctx, kargs);
   uint32_t handled = 0;
   const uint32_t scheduler = (ctx->block_idx % dispatch.header->scheduler_threads);
 
@@ -61,6 +63,7 @@ NPURUN_DEVICE_EXPORT void npurun_aicore_entry(const npurun_aicore_ctx* ctx, uint
       store(&dispatch.header->failed, 1);
     }
     slot->end_timestamp = ctx->sim->read_timestamp();
+    diag.taskDone(seq, slot->start_timestamp, slot->end_timestamp);
     handled = seq;
     store(&slot->done_seq, seq);
     fetchAdd(&dispatch.header->scheduler_wake[scheduler], 1);

@@ -7,6 +7,7 @@
 // and two vector cores are dispatched only by their owner, so a slot has one writer.
 #include <cstring>
 
+#include "dep_gen_capture.h"
 #include "diagnostics.h"
 #include "executor_common.h"
 
@@ -50,6 +51,7 @@ class Scheduler {
       ob.cores[2] = OwnedCore{d_.header->block_num + 2 * b + 1, false, 0, 0};
       ob.mixedTask = NPURUN_RT_NONE;
       ob.mixedPartsLeft = 0;
+      for (const OwnedCore& core : ob.cores) diag_.ownCore(core.coreId);
     }
   }
 
@@ -63,8 +65,11 @@ class Scheduler {
         break;
       }
       const uint32_t wakeSnapshot = load(wake);
+      diag_.loopStarted();
       bool progress = collectCompletions();
+      diag_.completionsCollected();
       progress = dispatchReadyTasks() || progress;
+      diag_.dispatchesDone();
       if (load(&d_.header->failed) != 0) {
         result = kKernelUnresolved;
         break;
@@ -73,6 +78,7 @@ class Scheduler {
       if (!progress) futexWait(wake, wakeSnapshot, kIdleWaitUs);
     }
     releaseCores();
+    diag_.threadFinished();
     return result;
   }
 
@@ -142,6 +148,7 @@ class Scheduler {
     slot.block_idx = 0;
     slot.block_num = 1;
     slot.dispatch_timestamp = ctx_->sim->read_timestamp();
+    diag_.coreDispatching(core.coreId);
     core.busy = true;
     core.taskId = taskId;
     core.seq = load(&slot.seq) + 1;
@@ -216,15 +223,19 @@ NPURUN_DEVICE_EXPORT int npurun_aicpu_init(const npurun_aicpu_ctx* ctx, void* ar
   DispatchView d{};
   if (size < sizeof(npurun_kernel_args)) return kBadArguments;
   if (!openRun(args, size, &kargs, &rt, &d)) return kBadImage;
+  OrchestratorDiagnostics diag(ctx, kargs, rt, d);
   for (uint32_t i = 0; i < rt.header->task_count; ++i) {
+    const uint64_t start = diag.clock();
     rt.tasks[i].pending = rt.tasks[i].pred_count;
     rt.tasks[i].state = kTaskWaiting;
+    diag.taskPrepared(i, start);
   }
+  diag.finished();
   d.header->completed = 0;
   d.header->failed = 0;
   d.header->schedulers_done = 0;
   d.header->start_timestamp = ctx->sim->read_timestamp();
-  Diagnostics::runStarted(ctx, kargs, rt, d);
+  captureDepGen(ctx, kargs, rt);
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   return 0;
 }
@@ -242,9 +253,9 @@ NPURUN_DEVICE_EXPORT int npurun_aicpu_run(const npurun_aicpu_ctx* ctx, void* arg
     result = scheduler.run();
   }
   if (fetchAdd(&d.header->schedulers_done, 1) + 1 == d.header->scheduler_threads) {
-    // The last scheduler out closes the run: flush diagnostics and report the wall time.
+    // The last scheduler out closes the run: report the wall time (each scheduler flushed its own
+    // diagnostics on its way out).
     const uint64_t end = ctx->sim->read_timestamp();
-    Diagnostics::runFinished(ctx, kargs, rt, d);
     if (kargs->device_wall_data_base != 0) {
       *at<uint64_t>(kargs->device_wall_data_base) = ticksToNs(end - d.header->start_timestamp, ctx->sim->timestamp_hz);
     }

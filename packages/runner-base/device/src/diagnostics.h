@@ -3,7 +3,7 @@
 // and produces records through the collectors' producer library into the shared memory the host
 // collector set up (layouts: npurun/collectors/layouts_<arch>.h). A disabled one costs a test.
 //
-// What is recorded (docs/diagnostics.md has the full description):
+// What is recorded (runner-base docs/diagnostics.md has the full description):
 //   - l2 swimlane: per core-task completion an AI CPU task record (task id, kernel as func id, core
 //     type, dispatch/finish times at level >= 2, the dispatch token reg_task_id); the AI Core's
 //     own start/end timing reaches the host through the a2a3 rotation buffers (joined on the host
@@ -74,16 +74,39 @@ struct CoreProducers {
   npurun_producer pmu{};
 };
 
+// The orchestrator's diagnostics: the init kernel, which walks the graph and prepares every task
+// (one AI CPU thread, before the schedulers start). Publishes the l2 core tables and phase header,
+// records an orchestrator phase per task (l2 level 4) and the scope stats, and flushes them.
+class OrchestratorDiagnostics {
+ public:
+  OrchestratorDiagnostics(const npurun_aicpu_ctx* ctx, const npurun_kernel_args* kargs, const RuntimeView& rt, const DispatchView& d);
+  // A timestamp to pass to taskPrepared (0 when no phase is recorded).
+  uint64_t clock() const { return orchPhases_ ? ctx_->sim->read_timestamp() : 0; }
+  // Task `taskId` was prepared (its work started at `start`).
+  void taskPrepared(uint32_t taskId, uint64_t start);
+  // The walk is over: closes the outer scope and flushes.
+  void finished();
+
+ private:
+  void scopeRecord(const char* site, int32_t line, int16_t depth, int16_t phase, int32_t taskStart, int32_t taskEnd, uint64_t heapStart,
+                   uint64_t heapEnd, int32_t tensormap);
+
+  const npurun_aicpu_ctx* ctx_;
+  RuntimeView rt_;
+  TensorView tv_;
+  DiagConfig cfg_;
+  bool orchPhases_ = false;
+  npurun_producer orch_{};
+  bool scopes_ = false;
+  npurun_producer scope_{};
+  uint64_t heap_ = 0;
+  int32_t tensors_ = 0;
+};
+
 // One scheduler thread's diagnostics.
 class Diagnostics {
  public:
   Diagnostics(const npurun_aicpu_ctx* ctx, const npurun_kernel_args* kargs, const RuntimeView& rt, const DispatchView& dispatch);
-
-  // Init kernel (the orchestrator): publishes the l2 tables and phase header, records the
-  // orchestrator phases (level 4) and the scope stats, and flushes them.
-  static void runStarted(const npurun_aicpu_ctx* ctx, const npurun_kernel_args* kargs, const RuntimeView& rt, const DispatchView& d);
-  // Last scheduler out: everything was flushed by each thread already.
-  static void runFinished(const npurun_aicpu_ctx*, const npurun_kernel_args*, const RuntimeView&, const DispatchView&) {}
 
   // The scheduler owns `coreId` (called once per owned core, before any dispatch).
   void ownCore(uint32_t coreId);

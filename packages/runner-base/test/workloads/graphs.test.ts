@@ -92,7 +92,11 @@ describe('alternatingGraph', () => {
     // more tasks of each kind than either arch has cores of that kind (a5: 36 cube, 72 vector)
     expect(tasks.filter((t) => t.kernel === 0).length).toBeGreaterThan(36);
     expect(tasks.filter((t) => t.kernel === 1).length).toBeGreaterThan(72);
-    expect(tasks[6]!.args![0]).toEqual({ kind: 'addr', value: tensors.A + 3n * BigInt(TILE_BYTES) });
+    expect(tasks[6]!.args![0]).toEqual({
+      kind: 'addr',
+      value: tensors.A + 3n * BigInt(TILE_BYTES),
+      tensor: { bytes: TILE_BYTES, dtype: 'float32', shape: [1, 128, 128], role: 'input' },
+    });
   });
 
   test('groups consecutive tiles, the last group taking the remainder', () => {
