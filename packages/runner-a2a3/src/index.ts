@@ -10,3 +10,7 @@ export { workloads, workloadNames, runWorkload, type Workload, type WorkloadResu
 export { DeviceRunnerBase } from '@npurun/runner-base';
 export { HalError } from '@npurun/hal-native';
 export { main as runCliMain, cliSpec } from './cli';
+// dep_gen: a2a3's dependency capture and its deps.json replay
+export { DepGenCollector, DEPS_JSON_FILE, type DepGenCollectorOptions } from './dep-gen/collector';
+export { replayDeps, dependencyEdgesOf, type DepsReplay } from './dep-gen/replay';
+export type { DepsJson, DepsJsonArg, DepsJsonTask, DepsJsonTensor, DepsJsonEdge, DepsEdgeSource, DepsArgType } from './dep-gen/deps-json';
