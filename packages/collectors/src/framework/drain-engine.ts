@@ -300,7 +300,10 @@ export class DrainEngine {
     const geo = this.geometry.kinds[kind]!.buffer;
     const addr = this.ledger.acquire(`${this.op} buffer`, () => this.memory.alloc(geo.bytes), (a) => this.memory.free(a));
     const window = this.ledger.acquire(`${this.op} buffer view`, () => this.access.window(addr, geo.bytes), (w) => w.release());
-    window.zero();
+    // Only the count needs a known value: a producer writes records before it publishes the count,
+    // and the host reads no further than the count. Zeroing whole buffers (a5's l2 buffers are
+    // ~1 MiB each, eight per core) would cost more than the run itself.
+    window.zeroRange(geo.countOffset, 4);
     this.buffers.set(addr, { kind, window });
     this.owned[kind]!++;
     return addr;

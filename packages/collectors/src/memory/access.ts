@@ -48,6 +48,8 @@ export interface DeviceWindow {
   read(offset: number, length: number): Uint8Array;
   /** Zeroes the whole range on the device (before the buffer is handed to a producer). */
   zero(): void;
+  /** Zeroes `[offset, offset + length)` on the device. */
+  zeroRange(offset: number, length: number): void;
   /** Drops the host view (unmaps when mapped). Idempotent. */
   release(): void;
 }

@@ -49,6 +49,10 @@ class MappedRange implements SharedRegion, DeviceWindow {
     this.bytes.fill(0);
   }
 
+  zeroRange(offset: number, length: number): void {
+    this.bytes.fill(0, offset, offset + length);
+  }
+
   release(): void {
     if (this.released) return;
     this.released = true;

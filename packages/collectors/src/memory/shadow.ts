@@ -65,6 +65,10 @@ class ShadowWindow implements DeviceWindow {
     this.owner.zeroDevice(this.deviceAddr, this.size);
   }
 
+  zeroRange(offset: number, length: number): void {
+    this.owner.zeroDevice(this.deviceAddr + BigInt(offset), length);
+  }
+
   release(): void {
     // Nothing is held per window.
   }
