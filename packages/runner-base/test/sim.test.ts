@@ -28,14 +28,14 @@ typedef void (*kernel_fn)(const uint64_t *args, uint32_t arg_count);
 
 NPURUN_DEVICE_EXPORT int npurun_aicpu_init(const npurun_aicpu_ctx *ctx, void *args, uint64_t size) {
   (void)ctx;
-  return size == sizeof(test_kernel_args) ? 0 : 1;
+  return size == sizeof(npurun_kernel_args) ? 0 : 1;
 }
 
 /* Thread 0 runs the graph in dependency order (pending counts + successor lists). */
 NPURUN_DEVICE_EXPORT int npurun_aicpu_run(const npurun_aicpu_ctx *ctx, void *args, uint64_t size) {
-  if (size != sizeof(test_kernel_args)) return 2;
+  if (size != sizeof(npurun_kernel_args)) return 2;
   if (ctx->thread_idx != 0) return 0;
-  const test_kernel_args *ka = (const test_kernel_args *)args;
+  const npurun_kernel_args *ka = (const npurun_kernel_args *)args;
   uint64_t t0 = ctx->sim->read_timestamp();
   char *base = (char *)(uintptr_t)ka->runtime_args;
   const npurun_rt_header *h = (const npurun_rt_header *)base;
@@ -76,7 +76,7 @@ const AICORE_SRC = `
 NPURUN_DEVICE_PROGRAM;
 NPURUN_DEVICE_EXPORT void npurun_aicore_entry(const npurun_aicore_ctx *ctx, uint64_t kernel_args_addr) {
   /* Touch the device-resident KernelArgs copy: a host address here would fault like hardware. */
-  const test_kernel_args *ka = (const test_kernel_args *)(uintptr_t)kernel_args_addr;
+  const npurun_kernel_args *ka = (const npurun_kernel_args *)(uintptr_t)kernel_args_addr;
   (void)ka->runtime_args;
   (void)ctx;
 }

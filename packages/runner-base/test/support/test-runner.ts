@@ -8,9 +8,9 @@ import { DeviceRunnerBase, type DeviceRunnerOptions, type KernelArgsUploadPoint,
 import { FakeCollector, type CollectorMethod } from './fake-collector';
 import { FakeHal, fakeFactory, type FakeHalOptions } from './fake-hal';
 
-/** a2a3's KernelArgs (SPEC §9), declared with the layout helper. */
+/** a2a3's KernelArgs (SPEC §9), declared with the layout helper, under the C name the executors include. */
 export const TestKernelArgs = struct(
-  'test_kernel_args',
+  'npurun_kernel_args',
   {
     unused: { type: array(u64, 5), offset: 0 },
     deviceArgs: { type: ptr, offset: 40 },

@@ -2,38 +2,12 @@
 // Core executor from device/src) on a2a3sim, driven by a minimal DeviceRunnerBase subclass with no
 // diagnostics. The arch packages run the same workloads through A2A3Runner / A5Runner; this test
 // keeps the workloads honest inside runner-base until then.
-import { array, openDevice, ptr, struct, u32, u64 } from '@npurun/hal-native';
+import { openDevice } from '@npurun/hal-native';
+import { TestKernelArgs as KernelArgs } from '../support/test-runner';
 import { DeviceRunnerBase, type ExecutorBinaries } from '../../src/device-runner-base';
 import type { RunContext } from '../../src/run-context';
 import { resolveExecutors } from '../../src/sim-executor';
 import { runWorkload, workloadNames, workloads } from '../../src/workloads';
-
-// a2a3's KernelArgs front and offsets (SPEC §9), under the C name the executors include.
-const KernelArgs = struct(
-  'npurun_kernel_args',
-  {
-    unused: { type: array(u64, 5), offset: 0 },
-    deviceArgs: { type: ptr, offset: 40 },
-    runtimeArgs: { type: ptr, offset: 48 },
-    regs: { type: ptr, offset: 56 },
-    fftsBaseAddr: { type: u64, offset: 64 },
-    dumpDataBase: { type: ptr, offset: 72 },
-    l2PerfDataBase: { type: ptr, offset: 80 },
-    pmuDataBase: { type: ptr, offset: 88 },
-    pmuRegAddrs: { type: ptr, offset: 96 },
-    depGenDataBase: { type: ptr, offset: 104 },
-    scopeStatsDataBase: { type: ptr, offset: 112 },
-    aicoreRingAddr: { type: ptr, offset: 120 },
-    logLevel: { type: u32, offset: 128 },
-    logInfoV: { type: u32, offset: 132 },
-    enableProfilingFlag: { type: u32, offset: 136 },
-    pad0: { type: u32, offset: 140 },
-    deviceWallDataBase: { type: ptr, offset: 144 },
-    deviceId: { type: u32, offset: 152 },
-    pad1: { type: u32, offset: 156 },
-  },
-  { size: 160 },
-);
 
 class PlainSimRunner extends DeviceRunnerBase {
   constructor(executors: ExecutorBinaries) {
