@@ -1,23 +1,20 @@
 /**
- * The `npurun-a5` command: runner-base's CLI skeleton with this arch's runner and workloads.
+ * The `npurun-a5` command: runner-base's CLI skeleton with this arch's runner.
  */
-import { runCli, workloads, type CliExitCode, type CliIo, type CliSpec } from '@npurun/runner-base';
+import { defineArchCli } from '@npurun/runner-base';
 import { A5Runner, type A5RunnerOptions } from './a5-runner';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
 
-/** What the CLI knows about a5. */
-export const cliSpec: CliSpec = {
-  command: 'npurun-a5',
+const cli = defineArchCli({
   arch: 'a5',
   version,
   supportsDepGen: false,
   createRunner: (options) => A5Runner.create(options as A5RunnerOptions),
-  workloads,
-};
+});
 
+/** What the CLI knows about a5. */
+export const cliSpec = cli.cliSpec;
 /** Runs `npurun-a5` with `argv` (without the node and script names); resolves to the exit code. */
-export function main(argv: readonly string[], io?: CliIo): Promise<CliExitCode> {
-  return runCli(cliSpec, argv, io);
-}
+export const main = cli.main;

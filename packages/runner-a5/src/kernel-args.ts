@@ -4,16 +4,14 @@
  * asserted because device programs built elsewhere read them. The C header the simulator's device
  * programs include is generated from this one declaration.
  */
-import { array, pad, ptr, struct, u32, u64 } from '@npurun/hal-native';
+import { pad, ptr, struct, u32 } from '@npurun/hal-native';
+import { KERNEL_ARGS_FRONT } from '@npurun/runner-base';
 
 /** a5 KernelArgs (144 bytes). */
 export const A5KernelArgs = struct(
   'npurun_kernel_args',
   {
-    unused: { type: array(u64, 5), offset: 0, doc: 'zeros: layout fixed by the vendor AI CPU loader' },
-    deviceArgs: { type: ptr, offset: 40 },
-    runtimeArgs: { type: ptr, offset: 48, doc: 'device address of the runtime image' },
-    regs: { type: ptr, offset: 56, doc: 'per-core dispatch registers (simulator: the dispatch block)' },
+    ...KERNEL_ARGS_FRONT,
     dumpDataBase: { type: ptr, offset: 64 },
     l2PerfDataBase: { type: ptr, offset: 72 },
     pmuDataBase: { type: ptr, offset: 80 },

@@ -48,3 +48,4 @@ export * from './sim-executor';
 export * from './workloads';
 // the CLI skeleton of npurun-a2a3 / npurun-a5
 export * from './cli';
+export { KERNEL_ARGS_FRONT } from './kernel-args-front';

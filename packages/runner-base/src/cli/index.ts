@@ -2,3 +2,4 @@ export { runCli, type CliSpec, type CliIo, type CliRunner } from './cli';
 export { CliExitCode } from './exit-codes';
 export { createProgress, type Progress } from './progress';
 export { summarizeCase, failedCase, formatTable, type CaseSummary } from './report';
+export { defineArchCli, type ArchCli, type ArchCliOptions } from './arch-cli';

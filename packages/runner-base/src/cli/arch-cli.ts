@@ -1,0 +1,35 @@
+/**
+ * What an arch package needs to install its command: its {@link CliSpec} and the `main` its bin
+ * script calls, made from the few facts that differ per arch.
+ */
+import type { Arch } from '@npurun/hal-native';
+import type { DeviceRunnerOptions } from '../device-runner-base';
+import { workloads } from '../workloads';
+import { runCli, type CliIo, type CliRunner, type CliSpec } from './cli';
+import type { CliExitCode } from './exit-codes';
+
+/** The per-arch facts of a command. */
+export interface ArchCliOptions {
+  /** The arch. The command is `npurun-<arch>`. */
+  arch: Arch;
+  /** The arch package's version. */
+  version: string;
+  /** Whether `--dep-gen` exists. */
+  supportsDepGen: boolean;
+  /** Creates the arch's runner. */
+  createRunner(options: DeviceRunnerOptions): Promise<CliRunner>;
+}
+
+/** An arch package's command. */
+export interface ArchCli {
+  /** What the CLI knows about the arch. */
+  cliSpec: CliSpec;
+  /** Runs the command with `argv` (without the node and script names); resolves to the exit code. */
+  main(argv: readonly string[], io?: CliIo): Promise<CliExitCode>;
+}
+
+/** Builds an arch package's command over the bundled workloads. */
+export function defineArchCli(options: ArchCliOptions): ArchCli {
+  const cliSpec: CliSpec = { command: `npurun-${options.arch}`, workloads, ...options };
+  return { cliSpec, main: (argv, io) => runCli(cliSpec, argv, io) };
+}
