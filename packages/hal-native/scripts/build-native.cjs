@@ -19,7 +19,9 @@ if (ifMissing && fs.existsSync(path.join(root, 'src'))) process.exit(0);
 function npmConfig(key) {
   if (process.env[`npm_config_${key}`]) return process.env[`npm_config_${key}`];
   try {
-    const v = execFileSync('npm', ['config', 'get', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    // Without the npm_config_* variables a parent pnpm exports (npm warns about the ones it does not know).
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_config_')));
+    const v = execFileSync('npm', ['config', 'get', key], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return v && v !== 'undefined' && v !== 'null' ? v : undefined;
   } catch {
     return undefined;
