@@ -11,6 +11,7 @@
         "native/sim/address_space.cc",
         "native/sim/elf_image.cc",
         "native/sim/sim_stream.cc",
+        "native/sim/core_pool.cc",
         "native/sim/sim_backend.cc",
         "native/cann/cann_backend.cc",
         "native/cann/vendor_loader.cc",

@@ -189,7 +189,8 @@ void SimBackend::launchAicore(StreamId streamId, BinaryId binaryId, uint32_t blo
   }
   auto entry = reinterpret_cast<AicoreEntry>(elf->symbol("npurun_aicore_entry"));
   const npurun_sim_services* services = &services_;
-  s->enqueue([elf, entry, blockDim, kernelArgsAddr, services](const volatile uint32_t* stop) {
+  CorePool* cores = &aicoreCores_;
+  s->enqueue([elf, entry, blockDim, kernelArgsAddr, services, cores](const volatile uint32_t* stop) {
     const uint32_t coreNum = blockDim * 3;
     std::vector<npurun_aicore_ctx> contexts(coreNum);
     for (uint32_t b = 0; b < blockDim; ++b) {
@@ -200,10 +201,7 @@ void SimBackend::launchAicore(StreamId streamId, BinaryId binaryId, uint32_t blo
             npurun_aicore_ctx{NPURUN_DEVICE_ABI_VERSION, NPURUN_CORE_VECTOR, b, blockDim, sub, 2, core, coreNum, stop, services};
       }
     }
-    std::vector<std::thread> cores;
-    cores.reserve(coreNum);
-    for (uint32_t c = 0; c < coreNum; ++c) cores.emplace_back(entry, &contexts[c], kernelArgsAddr);
-    for (auto& t : cores) t.join();
+    cores->run(coreNum, [&](uint32_t c) { entry(&contexts[c], kernelArgsAddr); });
   });
 }
 

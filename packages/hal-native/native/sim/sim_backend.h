@@ -11,6 +11,7 @@
 #include "core/backend.h"
 #include "npurun/device_abi.h"
 #include "sim/address_space.h"
+#include "sim/core_pool.h"
 #include "sim/elf_image.h"
 #include "sim/sim_stream.h"
 
@@ -60,6 +61,8 @@ class SimBackend final : public Backend {
   DeviceProps props_;
   const ArchInfo& arch_;
   AddressSpace memory_;
+  // Declared before the streams: destroyed after them, so no launch is running when it stops.
+  CorePool aicoreCores_;
   npurun_sim_services services_{};
 
   std::mutex mu_;  // guards the tables below (memory_ has its own lock)
