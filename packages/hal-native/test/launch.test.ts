@@ -68,6 +68,26 @@ describe.each(['a2a3sim', 'a5sim'] as const)('launch on %s', (platform) => {
     expect(device.memoryUsage().liveAllocations).toBe(0);
   });
 
+  test('AI Core launches on two streams of one device take turns on the cores and both complete', async () => {
+    const n = 4096;
+    const binary = device.registerAicoreBinary(vectorAdd);
+    const setups = [1, 2].map((scale) => {
+      const [a, b, out, args] = [n * 4, n * 4, n * 4, 32].map((bytes) => device.malloc(bytes));
+      device.copyToDevice(a!, Float32Array.from({ length: n }, (_, i) => i * scale));
+      device.copyToDevice(b!, Float32Array.from({ length: n }, () => scale));
+      device.copyToDevice(args!, new BigUint64Array([a!, b!, out!, BigInt(n)]));
+      return { scale, out: out!, args: args!, stream: device.createStream() };
+    });
+    for (const s of setups) device.launchAicore(s.stream, binary, device.properties.maxBlockDim, s.args);
+    await Promise.all(setups.map((s) => s.stream.synchronize(10_000)));
+    for (const s of setups) {
+      const result = new Float32Array(n);
+      device.copyFromDevice(result, s.out);
+      expect(result[n - 1]).toBe((n - 1) * s.scale + s.scale);
+      expect(result[7]).toBe(7 * s.scale + s.scale);
+    }
+  });
+
   test('blockDim 0 and above the maximum are rejected before launch', () => {
     const binary = device.registerAicoreBinary(vectorAdd);
     const stream = device.createStream();
