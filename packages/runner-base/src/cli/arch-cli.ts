@@ -3,9 +3,8 @@
  * script calls, made from the few facts that differ per arch.
  */
 import type { Arch } from '@npurun/hal-native';
-import type { DeviceRunnerOptions } from '../device-runner-base';
 import { workloads } from '../workloads';
-import { runCli, type CliIo, type CliRunner, type CliSpec } from './cli';
+import { runCli, type CliIo, type CliRunner, type CliRunnerOptions, type CliSpec } from './cli';
 import type { CliExitCode } from './exit-codes';
 
 /** The per-arch facts of a command. */
@@ -17,7 +16,7 @@ export interface ArchCliOptions {
   /** Whether `--dep-gen` exists. */
   supportsDepGen: boolean;
   /** Creates the arch's runner. */
-  createRunner(options: DeviceRunnerOptions): Promise<CliRunner>;
+  createRunner(options: CliRunnerOptions): Promise<CliRunner>;
 }
 
 /** An arch package's command. */

@@ -5,8 +5,9 @@
  */
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError as CommanderInvalidArgument, Option } from 'commander';
-import type { Arch, DeviceProperties } from '@npurun/hal-native';
-import type { DeviceRunnerOptions } from '../device-runner-base';
+import * as fs from 'node:fs';
+import { openDevice, type Arch, type DeviceProperties, type Platform } from '@npurun/hal-native';
+import type { DeviceRunnerOptions, ExecutorBinaries } from '../device-runner-base';
 import type { DiagnosticsOptions } from '../run-types';
 import type { Workload, WorkloadRunner } from '../workloads/types';
 import { CliExitCode } from './exit-codes';
@@ -21,6 +22,9 @@ export interface CliRunner extends WorkloadRunner {
   finalize(): Promise<void>;
 }
 
+/** What the CLI creates a runner with: the common options plus, on hardware, the executors it read. */
+export type CliRunnerOptions = DeviceRunnerOptions & { executors?: ExecutorBinaries };
+
 /** What an arch package tells the CLI about itself. */
 export interface CliSpec {
   /** The command name, e.g. `npurun-a2a3`. */
@@ -32,7 +36,7 @@ export interface CliSpec {
   /** Whether `--dep-gen` exists (a2a3 only). */
   supportsDepGen: boolean;
   /** Creates a runner. */
-  createRunner(options: DeviceRunnerOptions): Promise<CliRunner>;
+  createRunner(options: CliRunnerOptions): Promise<CliRunner>;
   /** The bundled workloads, by name. */
   workloads: Readonly<Record<string, Workload>>;
 }
@@ -59,6 +63,8 @@ interface RunFlags {
   logLevel: string;
   case: string;
   json: boolean;
+  aicpuExecutor?: string;
+  aicoreExecutor?: string;
 }
 
 function intOption(name: string, min: number, max: number): (value: string) => number {
@@ -101,17 +107,18 @@ export async function runCli(spec: CliSpec, argv: readonly string[], io: CliIo =
     .addOption(platformOption())
     .addOption(deviceOption())
     .option('--json', 'print JSON', false)
-    .action(async (flags: { platform: string; device: number; json: boolean }) => {
-      const runner = await spec.createRunner({ platform: flags.platform as DeviceRunnerOptions['platform'], deviceId: flags.device });
+    .action((flags: { platform: string; device: number; json: boolean }) => {
+      // The device alone answers this: no runner, so no executor programs are needed on hardware.
+      const device = openDevice({ platform: flags.platform as Platform, deviceId: flags.device });
       try {
-        const props = runner.deviceProperties;
+        const props = device.properties;
         if (flags.json) {
           io.stdout.write(`${JSON.stringify(props, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
         } else {
           for (const [k, v] of Object.entries(props)) io.stdout.write(`${k.padEnd(22)} ${String(v)}\n`);
         }
       } finally {
-        await runner.finalize();
+        device.close();
       }
     });
 
@@ -130,7 +137,9 @@ export async function runCli(spec: CliSpec, argv: readonly string[], io: CliIo =
     .option('--scope-stats', 'scope statistics', false)
     .option('--timeout <ms>', 'run timeout in ms', intOption('--timeout', 1, 2 ** 31 - 1))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error', 'off']).default('warn'))
-    .option('--json', 'print results as JSON', false);
+    .option('--json', 'print results as JSON', false)
+    .option('--aicpu-executor <file>', "hardware: the runtime's AI CPU executor program")
+    .option('--aicore-executor <file>', "hardware: the runtime's AI Core executor binary");
   if (spec.supportsDepGen) run.option('--dep-gen', 'dependency capture', false);
   run.action(async (workloadName: string, flags: RunFlags) => {
     exitCode = await runWorkloadCommand(spec, workloadName, { ...flags, depGen: flags.depGen ?? false }, io);
@@ -186,7 +195,16 @@ async function runWorkloadCommand(spec: CliSpec, workloadName: string, flags: Ru
   const anyDiagnostic = flags.swimlane > 0 || flags.dump || flags.pmu > 0 || flags.scopeStats || flags.depGen;
   const outRoot = flags.out ?? (anyDiagnostic ? path.join('out', spec.arch, workload.name) : undefined);
 
+  if ((flags.aicpuExecutor === undefined) !== (flags.aicoreExecutor === undefined)) {
+    io.stderr.write(`${spec.command}: --aicpu-executor and --aicore-executor go together\n`);
+    return CliExitCode.Usage;
+  }
+  const executors =
+    flags.aicpuExecutor !== undefined && flags.aicoreExecutor !== undefined
+      ? { executors: { aicpu: new Uint8Array(fs.readFileSync(flags.aicpuExecutor)), aicore: new Uint8Array(fs.readFileSync(flags.aicoreExecutor)) } }
+      : {};
   const runner = await spec.createRunner({
+    ...executors,
     platform: flags.platform as DeviceRunnerOptions['platform'],
     deviceId: flags.device,
     logLevel: flags.logLevel as NonNullable<DeviceRunnerOptions['logLevel']>,

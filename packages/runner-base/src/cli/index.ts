@@ -1,4 +1,4 @@
-export { runCli, type CliSpec, type CliIo, type CliRunner } from './cli';
+export { runCli, type CliSpec, type CliIo, type CliRunner, type CliRunnerOptions } from './cli';
 export { CliExitCode } from './exit-codes';
 export { createProgress, type Progress } from './progress';
 export { summarizeCase, failedCase, formatTable, type CaseSummary } from './report';
