@@ -19,10 +19,7 @@ void bindPhaseProducer(npurun_producer* p, L2Header* h, const L2Regions& r, uint
   bindReadyQueue(p, h, thread, kL2ReadyQueue);
   p->entry_index = thread;
   p->entry_kind = NPURUN_L2_KIND_PHASE;
-  p->current_buf_ptr = &s.current_buf_ptr;
-  p->current_buf_seq = &s.current_buf_seq;
-  p->total = &s.total_record_count;
-  p->dropped = &s.dropped_record_count;
+  bindState(p, &s);
   bindBuffer<L2PhaseBuffer>(p, kL2PhaseRecords);
 }
 
@@ -120,10 +117,7 @@ OrchestratorDiagnostics::OrchestratorDiagnostics(const npurun_aicpu_ctx* ctx, co
     auto* s = statesAfter<ScopeHeader, npurun_scope_stats_buffer_state>(cfg_.scope);
     bindFreeQueue(&scope_, &s->free_queue, kScopeSlots);
     bindReadyQueue(&scope_, cfg_.scope, 0, kScopeReadyQueue);
-    scope_.current_buf_ptr = &s->current_buf_ptr;
-    scope_.current_buf_seq = &s->current_buf_seq;
-    scope_.total = &s->total_record_count;
-    scope_.dropped = &s->dropped_record_count;
+    bindState(&scope_, s);
     bindBuffer<npurun_scope_stats_buffer>(&scope_, kScopeRecords);
     npurun_producer_begin(&scope_);
     scopeRecord("graph", 0, 0, 0, 0, 0, 0, 0, 0);
@@ -192,10 +186,7 @@ void Diagnostics::ownCore(uint32_t coreId) {
     bindReadyQueue(p, cfg_.l2, thread, kL2ReadyQueue);
     p->entry_index = coreId;
     p->entry_kind = NPURUN_L2_KIND_TASK;
-    p->current_buf_ptr = &s.current_buf_ptr;
-    p->current_buf_seq = &s.current_buf_seq;
-    p->total = &s.total_record_count;
-    p->dropped = &s.dropped_record_count;
+    bindState(p, &s);
     bindBuffer<L2Buffer>(p, kL2Records);
     npurun_producer_begin(p);
 #if !defined(NPURUN_ARCH_A5)
@@ -223,10 +214,7 @@ void Diagnostics::ownCore(uint32_t coreId) {
     bindFreeQueue(p, &s.free_queue, kPmuSlots);
     bindReadyQueue(p, cfg_.pmu, thread, kPmuReadyQueue);
     p->entry_index = coreId;
-    p->current_buf_ptr = &s.current_buf_ptr;
-    p->current_buf_seq = &s.current_buf_seq;
-    p->total = &s.total_record_count;
-    p->dropped = &s.dropped_record_count;
+    bindState(p, &s);
     bindBuffer<PmuBuffer>(p, kPmuRecords);
     npurun_producer_begin(p);
   }

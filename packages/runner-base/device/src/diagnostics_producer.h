@@ -30,6 +30,15 @@ inline void bindFreeQueue(npurun_producer* p, FreeQueue* fq, uint32_t slots) {
   p->fq_slot_count = slots;
 }
 
+// The instance state every collector's state block keeps under the same member names.
+template <typename State>
+inline void bindState(npurun_producer* p, State* s) {
+  p->current_buf_ptr = &s->current_buf_ptr;
+  p->current_buf_seq = &s->current_buf_seq;
+  p->total = &s->total_record_count;
+  p->dropped = &s->dropped_record_count;
+}
+
 template <typename Header>
 inline void bindReadyQueue(npurun_producer* p, Header* h, uint32_t thread, uint32_t capacity) {
   p->rq_entries = reinterpret_cast<volatile uint8_t*>(&h->queues[thread][0]);

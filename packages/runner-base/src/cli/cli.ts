@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError as CommanderInvalidArgument, Option } from 'commander';
 import * as fs from 'node:fs';
-import { openDevice, type Arch, type DeviceProperties, type Platform } from '@npurun/hal-native';
+import { openDevice, type Arch, type Platform } from '@npurun/hal-native';
 import type { DeviceRunnerOptions, ExecutorBinaries } from '../device-runner-base';
 import type { DiagnosticsOptions } from '../run-types';
 import type { Workload, WorkloadRunner } from '../workloads/types';
@@ -16,8 +16,6 @@ import { failedCase, formatTable, summarizeCase, type CaseSummary } from './repo
 
 /** A runner as the CLI uses it. */
 export interface CliRunner extends WorkloadRunner {
-  /** Properties of the device (opens it on first use). */
-  readonly deviceProperties: DeviceProperties;
   /** Releases everything. */
   finalize(): Promise<void>;
 }
