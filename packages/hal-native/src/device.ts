@@ -222,3 +222,14 @@ export function openDevice(options: OpenDeviceOptions): HalDevice & { noop(): vo
 export function nativeNoop(): void {
   loadBinding().noop();
 }
+
+/**
+ * Checks that `image` is a structurally sound ELF shared object for this host (every header,
+ * segment and section inside the bytes; this machine's architecture) before anything maps it.
+ *
+ * @returns `''` when it is, else the reason it is not (e.g. "program header 2 spans bytes … but
+ *   the image has …", the sign of a truncated file)
+ */
+export function checkElfImage(image: Uint8Array): string {
+  return loadBinding().checkElfImage(image);
+}

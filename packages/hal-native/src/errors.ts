@@ -45,6 +45,14 @@ export const HalErrorCode = {
   SymbolNotFound: 'HAL_SYMBOL_NOT_FOUND',
   /** A vendor runtime call returned an error; `backendCode` holds its number. */
   VendorError: 'HAL_VENDOR_ERROR',
+  /**
+   * Simulator: device code faulted (a signal such as SIGSEGV, an escaping C++ exception, `exit()`)
+   * or had to be killed because it ignored the stop flag. The message names the task, kernel, core
+   * and cause (for a memory fault, the address and the nearest allocation). Sticky: every later
+   * call that uses the device fails with it until `reset()`; release calls (`free`, stream
+   * `destroy`, `unmapFromHost`, `close`) still succeed.
+   */
+  DeviceFault: 'HAL_DEVICE_FAULT',
   /** A host-side failure (a thread, a temporary file, a dlopen of a valid image). */
   Internal: 'HAL_INTERNAL',
 } as const;

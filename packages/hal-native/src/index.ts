@@ -10,7 +10,7 @@
  */
 export * from './types';
 export * from './errors';
-export { openDevice, deviceIncludeDir, nativeNoop, DEFAULT_SIM_MEMORY_BYTES } from './device';
+export { openDevice, deviceIncludeDir, nativeNoop, checkElfImage, DEFAULT_SIM_MEMORY_BYTES } from './device';
 // struct-layout helper
 export * from './layout';
 // device-program compiler

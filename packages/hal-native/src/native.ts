@@ -40,6 +40,8 @@ interface NativeBinding {
   }) => NativeDeviceHandle;
   registerErrorClass(cls: typeof HalError): void;
   noop(): void;
+  /** `''` when the bytes are a sound ELF shared object for this host, else the reason. */
+  checkElfImage(image: ArrayBufferView): string;
 }
 
 /** Where the addon is: `NPURUN_HAL_NATIVE_BINARY` (e.g. the sanitizer build) or the package's build. */

@@ -41,6 +41,7 @@ import { Logger, type LogLevelName, type LogSink } from './logger';
 import { RunContext, type RunCollectorEntry } from './run-context';
 import { buildRunJson, writeRunJson } from './run-json';
 import type { DiagnosticsOptions, HostTimings, RunOptions, RunRequest, RunResult } from './run-types';
+import { checkGraphAddresses } from './runtime-image/check-addresses';
 import { encodeRuntimeImage, type RuntimeImage } from './runtime-image/encode';
 import { SimDispatchHeader, encodeSimDispatchBlock } from './sim-dispatch';
 import { resolveExecutors } from './sim-executor';
@@ -254,7 +255,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     return this.finalizeRequested;
   }
 
-  /** True after a run timed out; only `finalize()` is allowed then. */
+  /** True after a run timed out or the device faulted; only `finalize()` is allowed then. */
   get isFaulted(): boolean {
     return this.faultReason !== null;
   }
@@ -567,6 +568,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       if (!ArrayBuffer.isView(o.view)) throw new InvalidArgumentError('run', `outputs[${i}].view`, o.view, 'an ArrayBufferView');
     });
     const state = this.initDevice();
+    checkGraphAddresses(request.graph, state.allocator.allocations());
     const blockDim = resolveBlockDim('run', request.blockDim, state.device.properties);
     const aicpuThreads = resolveAicpuThreads('run', request.aicpuThreads, state.device.properties);
 
@@ -806,7 +808,25 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       await state.device.synchronizeStreams(streams, timeoutMs);
       return [];
     } catch (e) {
-      return this.streamWaitErrors(state, e, timeoutMs);
+      const errors = this.streamWaitErrors(state, e, timeoutMs);
+      if (this.isFaulted) this.stopDeviceWork(state);
+      return errors;
+    }
+  }
+
+  /**
+   * After a timeout or a device fault: stops whatever still runs on the device now, not at
+   * finalize. Destroying a stream raises the stop flag device code polls; on the simulator, code
+   * that ignores it for the HAL's grace period (1 s) is ended with the device process.
+   */
+  private stopDeviceWork(state: DeviceState): void {
+    for (const stream of [state.aicpuStream, state.aicoreStream]) {
+      if (!stream.alive) continue;
+      try {
+        stream.destroy();
+      } catch (e) {
+        this.logger.warn(`run: stopping the device work of stream ${stream.id} failed: ${errorMessage(e)}`);
+      }
     }
   }
 
@@ -815,6 +835,11 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     const which = (s: HalStream): 'aicpu' | 'aicore' => (s === state.aicpuStream ? 'aicpu' : 'aicore');
     const { stream: failed, timedOut = [] } = e as Partial<StreamsSyncError>;
     if (failed === undefined) return [e]; // refused before any stream was waited for
+    if ((e as { code?: unknown }).code === HalErrorCode.DeviceFault) {
+      // The device process died (or was ended): its message names the task, kernel and cause.
+      this.faultReason ??= errorMessage(e);
+      return [e];
+    }
     // The failing stream's own timeout counts even if a backend left it out of the list.
     const late = timedOut.includes(failed) || !isSyncTimeout(e) ? timedOut : [failed, ...timedOut];
     let first: unknown = e;
@@ -982,8 +1007,9 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
         errors.push(e);
       }
     };
-    attempt(() => state.aicpuStream.destroy());
-    attempt(() => state.aicoreStream.destroy());
+    // Already destroyed when a timeout or device fault stopped the device work.
+    if (state.aicpuStream.alive) attempt(() => state.aicpuStream.destroy());
+    if (state.aicoreStream.alive) attempt(() => state.aicoreStream.destroy());
     attempt(() => state.callables.clear());
     attempt(() => state.arenas.releaseAll());
     attempt(() => state.allocator.freeAll());

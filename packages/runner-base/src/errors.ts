@@ -10,7 +10,7 @@ export const RunnerErrorCode = {
   InvalidArgument: 'RUNNER_INVALID_ARGUMENT',
   /** The runner was finalized; only `finalize()` (a no-op) is still allowed. */
   Finalized: 'RUNNER_FINALIZED',
-  /** A run timed out; the device state is unknown and only `finalize()` is allowed. */
+  /** A run timed out or the device faulted; the device state is unknown and only `finalize()` is allowed. */
   Faulted: 'RUNNER_FAULTED',
   /** A run did not finish within its timeout. */
   RunTimeout: 'RUNNER_RUN_TIMEOUT',
@@ -223,6 +223,7 @@ export type GraphErrorReason =
   | 'cycle'
   | 'argumentCount'
   | 'argumentValue'
+  | 'argumentAddress'
   | 'dummyWithKernel'
   | 'kernelEntry'
   | 'kernelImage'

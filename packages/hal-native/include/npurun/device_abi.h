@@ -4,9 +4,12 @@
  * On the simulator, an AI Core executor binary and an AI CPU executor program are host ELF shared
  * objects handed to the HAL as bytes. This header is the whole contract between such a program and
  * the simulator: the symbols it must export, the entry signatures, and what each core or thread is
- * told about itself. Device memory addresses are real host addresses inside the simulated device's
- * address space, so device programs dereference them directly, exactly as device code does on
- * hardware.
+ * told about itself. Device programs run in the simulated device's own process; device memory
+ * addresses are real addresses in that process, so device programs dereference them directly,
+ * exactly as device code does on hardware. Only live allocations are accessible: an access outside
+ * one faults the device (the host gets HAL_DEVICE_FAULT naming the task, kernel and address), and
+ * so do a crash, an escaping exception or exit() in device code. The host process survives all of
+ * them.
  *
  * Required exports of every device program:
  *   const uint32_t npurun_device_abi_version = NPURUN_DEVICE_ABI_VERSION;
@@ -23,7 +26,8 @@
  *
  * Cooperative stop: device code that loops or waits must poll NPURUN_SHOULD_STOP(ctx) and return
  * when it is non-zero. The simulator raises it when a stream is destroyed or the device is reset or
- * closed (e.g. after a synchronize timeout), and waits for the code to return.
+ * closed (e.g. after a synchronize timeout) and waits a short grace period for the code to return;
+ * code that does not is ended with the device process, which faults the device.
  */
 #ifndef NPURUN_DEVICE_ABI_H
 #define NPURUN_DEVICE_ABI_H
@@ -54,6 +58,11 @@ typedef struct npurun_sim_services {
   void *(*resolve_kernel)(const void *device, uint64_t image_addr, uint64_t image_size, const char *name);
   /* Opaque device handle to pass to resolve_kernel. */
   const void *device;
+  /*
+   * Tells the simulator which task the calling thread runs now, so a fault in it is reported with
+   * the task id and kernel; kernel_entry NULL clears it. Executors call it around each kernel.
+   */
+  void (*set_current_task)(uint32_t task_id, uint32_t kernel_id, const char *kernel_entry);
 } npurun_sim_services;
 
 /* What one AI Core core knows about itself during a launch. */

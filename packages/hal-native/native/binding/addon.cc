@@ -10,6 +10,7 @@
 
 #include "binding/args.h"
 #include "core/backend.h"
+#include "core/elf_check.h"
 
 namespace npurun::binding {
 
@@ -438,7 +439,7 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
         detachAllMappings();
         // Released even when the reset fails: a closed device must refuse further use either way.
         std::shared_ptr<Backend> backend = std::move(backend_);
-        backend->reset();  // pending synchronize workers hold their own reference
+        backend->close();  // pending synchronize workers hold their own reference
       }
       return info.Env().Undefined();
     });
@@ -473,6 +474,15 @@ Napi::Value registerErrorClass(const Napi::CallbackInfo& info) {
 
 Napi::Value noop(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
 
+// checkElfImage(bytes): "" when the bytes are a structurally sound ELF for this host's loader
+// (headers, segments and sections inside the image; a shared object for this machine), else why not.
+Napi::Value checkElfImage(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), "checkElfImage", [&]() -> Napi::Value {
+    const Bytes image = toView(info[0], "checkElfImage", "image");
+    return Napi::String::New(info.Env(), checkHostSharedObject(image.data, image.size));
+  });
+}
+
 }  // namespace
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
@@ -483,6 +493,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeDevice", deviceClass);
   exports.Set("registerErrorClass", Napi::Function::New(env, registerErrorClass, "registerErrorClass"));
   exports.Set("noop", Napi::Function::New(env, noop, "noop"));
+  exports.Set("checkElfImage", Napi::Function::New(env, checkElfImage, "checkElfImage"));
   return exports;
 }
 

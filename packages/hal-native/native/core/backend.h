@@ -98,6 +98,8 @@ class Backend {
 
   // Stops all work and frees everything; the device stays usable.
   virtual void reset() = 0;
+  // Releases the device for good (the binding drops the backend afterwards). Default: reset.
+  virtual void close() { reset(); }
 };
 
 struct OpenOptions {

@@ -26,6 +26,7 @@ const char* errorCodeName(ErrorCode code) {
     case ErrorCode::LibraryNotFound: return "HAL_LIBRARY_NOT_FOUND";
     case ErrorCode::SymbolNotFound: return "HAL_SYMBOL_NOT_FOUND";
     case ErrorCode::VendorError: return "HAL_VENDOR_ERROR";
+    case ErrorCode::DeviceFault: return "HAL_DEVICE_FAULT";
     case ErrorCode::Internal: return "HAL_INTERNAL";
   }
   return "HAL_INTERNAL";

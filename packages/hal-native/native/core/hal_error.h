@@ -31,6 +31,7 @@ enum class ErrorCode {
   LibraryNotFound,
   SymbolNotFound,
   VendorError,
+  DeviceFault,
   Internal,
 };
 

@@ -1,33 +1,31 @@
 #include "sim/address_space.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
 
-#include <cerrno>
 #include <cstring>
 
 namespace npurun::sim {
 
 namespace {
+constexpr uint64_t kPage = wire::kPageBytes;
+constexpr size_t kFreedRemembered = 256;
 uint64_t alignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
-// Freed ranges at least this large are handed back to the host kernel, so simulated memory that
-// was used and freed does not stay resident (keeps long benchmark runs flat).
-constexpr uint64_t kReturnToHostThreshold = 1ull << 20;
+// What an allocation occupies: its pages plus the guard page after them.
+uint64_t footprint(uint64_t size) { return alignUp(size, kPage) + kPage; }
+std::string bytes(uint64_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
 }  // namespace
 
-AddressSpace::AddressSpace(uint64_t capacity, uint32_t alignment) : capacity_(capacity), alignment_(alignment) {
-  void* p = mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) {
-    throw HalException(ErrorCode::OutOfMemory, "openDevice",
-                       "openDevice: cannot reserve " + std::to_string(capacity) +
-                           " bytes of simulated device memory: " + std::strerror(errno));
-  }
-  base_ = static_cast<uint8_t*>(p);
-  free_.emplace(0, capacity);
-}
-
-AddressSpace::~AddressSpace() {
-  if (base_ != nullptr) munmap(base_, capacity_);
+AddressSpace::AddressSpace(uint8_t* hostBase, uint64_t deviceBase, uint64_t capacity, int memfd, wire::PageMap pages,
+                           FreeSink onFree)
+    : hostBase_(hostBase),
+      deviceBase_(deviceBase),
+      capacity_(capacity),
+      memfd_(memfd),
+      pages_(pages),
+      onFree_(std::move(onFree)) {
+  // The first page stays a guard too: nothing is allocated at the very start of the range.
+  if (capacity_ > kPage) free_.emplace(kPage, capacity_ / kPage * kPage - kPage);
 }
 
 uint64_t AddressSpace::allocate(uint64_t size, const char* op) {
@@ -39,32 +37,35 @@ uint64_t AddressSpace::allocate(uint64_t size, const char* op) {
                        std::string(op) + ": " + std::to_string(size) + " bytes exceed the device's capacity of " +
                            std::to_string(capacity_) + " bytes");
   }
-  const uint64_t length = alignUp(size, alignment_);
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto it = free_.begin(); it != free_.end(); ++it) {
-    if (it->second < length) continue;
-    const uint64_t offset = it->first;
-    const uint64_t remaining = it->second - length;
-    free_.erase(it);
-    if (remaining > 0) free_.emplace(offset + length, remaining);
-    const uint64_t addr = reinterpret_cast<uint64_t>(base_) + offset;
-    live_.emplace(addr, size);
-    liveBytes_ += size;
-    return addr;
+  const uint64_t length = footprint(size);
+  uint64_t addr = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = free_.begin(); it != free_.end(); ++it) {
+      if (it->second < length) continue;
+      const uint64_t offset = it->first;
+      const uint64_t remaining = it->second - length;
+      free_.erase(it);
+      if (remaining > 0) free_.emplace(offset + length, remaining);
+      addr = deviceBase_ + offset;
+      pages_.set(offset / kPage, alignUp(size, kPage) / kPage);
+      live_.emplace(addr, size);
+      liveBytes_ += size;
+      break;
+    }
+    if (addr == 0) {
+      throw HalException(ErrorCode::OutOfMemory, op,
+                         std::string(op) + ": out of device memory allocating " + std::to_string(size) + " bytes (" +
+                             std::to_string(liveBytes_) + " of " + std::to_string(capacity_) + " bytes live in " +
+                             std::to_string(live_.size()) + " allocations)");
+    }
   }
-  throw HalException(ErrorCode::OutOfMemory, op,
-                     std::string(op) + ": out of device memory allocating " + std::to_string(size) + " bytes (" +
-                         std::to_string(liveBytes_) + " of " + std::to_string(capacity_) + " bytes live in " +
-                         std::to_string(live_.size()) + " allocations)");
+  return addr;
 }
 
 void AddressSpace::returnRange(uint64_t offset, uint64_t length) {
-  if (length >= kReturnToHostThreshold) {
-    const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-    const uint64_t start = alignUp(offset, page);
-    const uint64_t end = (offset + length) / page * page;
-    if (end > start) madvise(base_ + start, end - start, MADV_DONTNEED);
-  }
+  // Punching the pages out returns them to the host and makes the next user see zeros.
+  fallocate(memfd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset), static_cast<off_t>(length));
   auto next = free_.lower_bound(offset);
   if (next != free_.end() && offset + length == next->first) {
     length += next->second;
@@ -81,19 +82,26 @@ void AddressSpace::returnRange(uint64_t offset, uint64_t length) {
 }
 
 uint64_t AddressSpace::release(uint64_t addr, const char* op) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = live_.find(addr);
-  if (it == live_.end()) {
-    auto containing = findContaining(addr);
-    const std::string why = containing != live_.end()
-                                ? " is inside the allocation at " + hexAddress(containing->first) + ", not its start"
-                                : " is not a live allocation (never allocated, or already freed)";
-    throw HalException(ErrorCode::InvalidAddress, op, std::string(op) + ": " + hexAddress(addr) + why);
+  uint64_t size = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = live_.find(addr);
+    if (it == live_.end()) {
+      auto containing = findContaining(addr);
+      const std::string why = containing != live_.end()
+                                  ? " is inside the allocation at " + hexAddress(containing->first) + ", not its start"
+                                  : " is not a live allocation (never allocated, or already freed)";
+      throw HalException(ErrorCode::InvalidAddress, op, std::string(op) + ": " + hexAddress(addr) + why);
+    }
+    size = it->second;
+    live_.erase(it);
+    liveBytes_ -= size;
+    pages_.clear((addr - deviceBase_) / kPage, alignUp(size, kPage) / kPage);
+    freed_.emplace_back(addr, size);
+    if (freed_.size() > kFreedRemembered) freed_.pop_front();
+    returnRange(addr - deviceBase_, footprint(size));
   }
-  const uint64_t size = it->second;
-  live_.erase(it);
-  liveBytes_ -= size;
-  returnRange(addr - reinterpret_cast<uint64_t>(base_), alignUp(size, alignment_));
+  onFree_(wire::ProtectEntry{addr, alignUp(size, kPage)});
   return size;
 }
 
@@ -101,17 +109,18 @@ void AddressSpace::releaseAll() {
   std::lock_guard<std::mutex> lock(mu_);
   live_.clear();
   free_.clear();
+  freed_.clear();
   liveBytes_ = 0;
-  madvise(base_, capacity_, MADV_DONTNEED);
-  free_.emplace(0, capacity_);
+  pages_.clearAll();
+  fallocate(memfd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(capacity_));
+  if (capacity_ > kPage) free_.emplace(kPage, capacity_ / kPage * kPage - kPage);
 }
 
 std::map<uint64_t, uint64_t>::const_iterator AddressSpace::findContaining(uint64_t addr) const {
   auto it = live_.upper_bound(addr);
   if (it == live_.begin()) return live_.end();
   --it;
-  const uint64_t end = it->first + (it->second == 0 ? 1 : it->second);
-  return addr < end ? it : live_.end();
+  return addr - it->first < it->second ? it : live_.end();
 }
 
 uint8_t* AddressSpace::resolve(uint64_t addr, uint64_t size, const char* op) const {
@@ -128,14 +137,14 @@ uint8_t* AddressSpace::resolve(uint64_t addr, uint64_t size, const char* op) con
                            " bytes runs past the end of the allocation at " + hexAddress(it->first) + " (" +
                            std::to_string(it->second) + " bytes)");
   }
-  return reinterpret_cast<uint8_t*>(addr);
+  return host(addr);
 }
 
 uint8_t* AddressSpace::tryResolve(uint64_t addr, uint64_t size) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = findContaining(addr);
   if (it == live_.end() || size > it->first + it->second - addr) return nullptr;
-  return reinterpret_cast<uint8_t*>(addr);
+  return host(addr);
 }
 
 std::pair<uint64_t, uint64_t> AddressSpace::allocationContaining(uint64_t addr) const {
@@ -143,6 +152,42 @@ std::pair<uint64_t, uint64_t> AddressSpace::allocationContaining(uint64_t addr) 
   auto it = findContaining(addr);
   if (it == live_.end()) return {0, 0};
   return {it->first, it->second};
+}
+
+std::string AddressSpace::describe(uint64_t addr) const {
+  const std::string a = hexAddress(addr);
+  if (addr < kPage) return a + " is not device memory (a NULL pointer plus " + std::to_string(addr) + ")";
+  if (addr < deviceBase_ || addr - deviceBase_ >= capacity_) {
+    return a + " is not device memory (device memory spans " + hexAddress(deviceBase_) + ".." +
+           hexAddress(deviceBase_ + capacity_) + ")";
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = findContaining(addr);
+  if (it != live_.end()) {
+    return a + " is inside the " + bytes(it->second) + " allocation at " + hexAddress(it->first) + " (offset " +
+           std::to_string(addr - it->first) + ")";
+  }
+  for (auto f = freed_.rbegin(); f != freed_.rend(); ++f) {
+    if (addr >= f->first && addr - f->first < alignUp(f->second, kPage)) {
+      return a + " is inside the " + bytes(f->second) + " allocation at " + hexAddress(f->first) +
+             ", which was freed (a use after free)";
+    }
+  }
+  auto next = live_.upper_bound(addr);
+  std::string below;
+  uint64_t pastBy = UINT64_MAX;
+  if (next != live_.begin()) {
+    auto prev = std::prev(next);
+    pastBy = addr - (prev->first + prev->second);
+    below = a + " is " + bytes(pastBy) + " past the end of the " + bytes(prev->second) + " allocation at " +
+            hexAddress(prev->first) + " (offset " + std::to_string(addr - prev->first) + ")";
+  }
+  if (next != live_.end() && next->first - addr < pastBy) {
+    return a + " is " + bytes(next->first - addr) + " before the start of the " + bytes(next->second) +
+           " allocation at " + hexAddress(next->first);
+  }
+  if (!below.empty()) return below;
+  return a + " is device memory outside every live allocation (none is live)";
 }
 
 MemoryUsage AddressSpace::usage() const {

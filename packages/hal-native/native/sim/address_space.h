@@ -1,51 +1,71 @@
-// AddressSpace: the simulated device's memory. One reserved host range (backed lazily by the
-// kernel), handed out by a first-fit allocator. Device addresses are real host addresses inside it,
-// so device programs dereference them directly; every host-side access is bounds-checked against
-// the live allocations, so a bad address is an error, never a crash.
+// AddressSpace: the host's book of a simulated device's memory, one shared memfd that the device
+// process maps too. Device addresses are the device process's addresses; the host reaches the same
+// bytes through its own mapping, so copies are plain memcpy and every host-side access is
+// bounds-checked against the live allocations (a bad address is an error, never a crash).
+//
+// Layout is what makes the device side safe: every allocation starts on a page and is followed by
+// at least one unallocated guard page, and only live allocations are accessible in the device
+// process, so device code that runs past an allocation, or touches freed memory, faults there
+// instead of corrupting a neighbour. Live pages are marked in the shared PageMap as malloc returns;
+// freed ranges are handed to `onFree` so the device process closes them.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <string>
 
 #include "core/backend.h"
+#include "wire/page_map.h"
+#include "wire/protocol.h"
 
 namespace npurun::sim {
 
 class AddressSpace {
  public:
-  AddressSpace(uint64_t capacity, uint32_t alignment);
-  ~AddressSpace();
+  using FreeSink = std::function<void(const wire::ProtectEntry&)>;
+
+  AddressSpace(uint8_t* hostBase, uint64_t deviceBase, uint64_t capacity, int memfd, wire::PageMap pages, FreeSink onFree);
   AddressSpace(const AddressSpace&) = delete;
   AddressSpace& operator=(const AddressSpace&) = delete;
 
   uint64_t allocate(uint64_t size, const char* op);
   // Returns the allocation's size; throws InvalidAddress unless addr starts a live allocation.
   uint64_t release(uint64_t addr, const char* op);
+  // Forgets every allocation and returns all memory (device reset; the device protects it itself).
   void releaseAll();
 
   // Host pointer for [addr, addr + size) when it lies inside one live allocation; throws otherwise.
   uint8_t* resolve(uint64_t addr, uint64_t size, const char* op) const;
-  // Non-throwing variant for device-side services: nullptr when the range is not live memory.
+  // Non-throwing variant: nullptr when the range is not live memory.
   uint8_t* tryResolve(uint64_t addr, uint64_t size) const;
   // The live allocation containing addr: {base, size}, or {0, 0}.
   std::pair<uint64_t, uint64_t> allocationContaining(uint64_t addr) const;
+  // Where addr is, for a fault report: "0x… is 4 bytes past the 4096-byte allocation at 0x…".
+  std::string describe(uint64_t addr) const;
 
   MemoryUsage usage() const;
   uint64_t capacity() const { return capacity_; }
-  uint32_t alignment() const { return alignment_; }
 
  private:
-  uint8_t* base_ = nullptr;
-  uint64_t capacity_;
-  uint32_t alignment_;
-  mutable std::mutex mu_;
-  std::map<uint64_t, uint64_t> live_;  // address -> requested size
-  std::map<uint64_t, uint64_t> free_;  // offset -> length, coalesced
-  uint64_t liveBytes_ = 0;
-
   std::map<uint64_t, uint64_t>::const_iterator findContaining(uint64_t addr) const;
   void returnRange(uint64_t offset, uint64_t length);
+  uint8_t* host(uint64_t addr) const { return hostBase_ + (addr - deviceBase_); }
+
+  uint8_t* hostBase_;
+  uint64_t deviceBase_;
+  uint64_t capacity_;
+  int memfd_;
+  wire::PageMap pages_;
+  FreeSink onFree_;
+  mutable std::mutex mu_;
+  std::map<uint64_t, uint64_t> live_;  // device address -> requested size
+  std::map<uint64_t, uint64_t> free_;  // offset -> length, coalesced
+  uint64_t liveBytes_ = 0;
+  // Recently freed allocations (address, size), newest last: names a use after free in a report.
+  std::deque<std::pair<uint64_t, uint64_t>> freed_;
 };
 
 }  // namespace npurun::sim

@@ -1,37 +1,40 @@
 #include "sim/sim_backend.h"
 
-#include <time.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstring>
-#include <thread>
-#include <vector>
+
+#include "core/elf_check.h"
+#include "sim/fault_report.h"
+#include "wire/futex.h"
 
 namespace npurun::sim {
 
 namespace {
 
-// Device allocations are aligned like the hardware allocator's large-block granularity.
-constexpr uint32_t kAllocationAlignment = 512;
+// How long device code gets to return after its stop flag is raised (stream destroy, reset)
+// before the device process is killed. Bounds finalize and close (the contract: 2 s).
+constexpr int kStopGraceMs = 1000;
+// Loading a program runs its static constructors in the device process.
+constexpr int kLoadTimeoutMs = 10'000;
+constexpr int kReplyTimeoutMs = 10'000;
+// A waiter re-checks for a dead device at least this often, whatever the futex says.
+constexpr int64_t kWaitSliceNs = 50'000'000;
 
-uint64_t monotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+using Clock = std::chrono::steady_clock;
+
+template <typename T>
+T command(wire::Op op) {
+  T c{};
+  c.h.op = static_cast<uint32_t>(op);
+  return c;
 }
-uint64_t timestamp50MHz() { return monotonicNs() / 20; }
-uint64_t timestamp1GHz() { return monotonicNs(); }
-
-void* resolveKernelTrampoline(const void* device, uint64_t imageAddr, uint64_t imageSize, const char* name) {
-  return static_cast<SimBackend*>(const_cast<void*>(device))->resolveKernel(imageAddr, imageSize, name);
-}
-
-using AicoreEntry = void (*)(const npurun_aicore_ctx*, uint64_t);
-using AicpuKernel = int (*)(const npurun_aicpu_ctx*, void*, uint64_t);
 
 }  // namespace
 
-SimBackend::SimBackend(const OpenOptions& options, const ArchInfo& arch)
-    : arch_(arch), memory_(options.simMemoryBytes, kAllocationAlignment) {
+SimBackend::SimBackend(const OpenOptions& options, const ArchInfo& arch) : arch_(arch), options_(options) {
   props_.platform = options.platform;
   props_.arch = &arch;
   props_.simulated = true;
@@ -40,223 +43,454 @@ SimBackend::SimBackend(const OpenOptions& options, const ArchInfo& arch)
   props_.cubeCores = arch.maxBlockDim;
   props_.vectorCores = arch.maxBlockDim * 2;
   props_.memoryBytes = options.simMemoryBytes;
-  props_.allocationAlignment = kAllocationAlignment;
-  services_.read_timestamp = arch.timestampHz == 1'000'000'000ull ? timestamp1GHz : timestamp50MHz;
-  services_.timestamp_hz = arch.timestampHz;
-  services_.resolve_kernel = resolveKernelTrampoline;
-  services_.device = this;
+  props_.allocationAlignment = static_cast<uint32_t>(wire::kPageBytes);
+  start();
 }
 
-SimBackend::~SimBackend() { reset(); }
+SimBackend::~SimBackend() { stop(); }
 
-uint64_t SimBackend::malloc(uint64_t size) { return memory_.allocate(size, "malloc"); }
+void SimBackend::start() {
+  DeviceProcessConfig config;
+  config.deviceId = static_cast<uint32_t>(options_.deviceId);
+  config.maxBlockDim = arch_.maxBlockDim;
+  config.aicpuLaunchThreads = arch_.aicpuLaunchThreads;
+  config.timestampHz = arch_.timestampHz;
+  config.memoryBytes = options_.simMemoryBytes;
+  std::atomic_store(&process_, std::make_shared<DeviceProcess>(config, [this](const ProcessExit& exit) { onProcessExit(exit); }));
+  std::lock_guard<std::mutex> lock(faultMu_);
+  memory_ = std::make_unique<AddressSpace>(process_->hostMemory(), process_->deviceBase(), process_->memoryBytes(),
+                                           process_->memoryFd(), process_->pages(), [this](const wire::ProtectEntry& e) {
+                                             std::lock_guard<std::mutex> p(protectMu_);
+                                             pendingProtect_.push_back(e);
+                                           });
+}
+
+void SimBackend::stop() {
+  std::shared_ptr<DeviceProcess> process = std::atomic_exchange(&process_, std::shared_ptr<DeviceProcess>());
+  if (process) process->terminate();  // asks the process to go, kills it if it will not, and reaps it
+  std::lock_guard<std::mutex> lock(faultMu_);
+  memory_.reset();
+}
+
+void SimBackend::onProcessExit(const ProcessExit& exit) {
+  if (exit.requested) return;
+  std::lock_guard<std::mutex> lock(faultMu_);
+  const AddressSpace* memory = memory_.get();
+  std::shared_ptr<DeviceProcess> process = currentProcess();
+  if (!process) return;
+  std::string message = describeDeviceFault(*process->control(), exit, [memory](uint64_t addr) {
+    return memory != nullptr ? memory->describe(addr) : hexAddress(addr);
+  });
+  fault_ = "device fault: " + message;
+  faulted_.store(true, std::memory_order_release);
+}
+
+void SimBackend::throwFault(const char* op) const {
+  std::string message;
+  {
+    std::lock_guard<std::mutex> lock(faultMu_);
+    message = fault_;
+  }
+  throw HalException(ErrorCode::DeviceFault, op,
+                     std::string(op) + ": " + message + " (the device is faulted: reset it, or close it and open a new one)");
+}
+
+void SimBackend::checkHealthy(const char* op) const {
+  if (faulted_.load(std::memory_order_acquire)) throwFault(op);
+}
+
+void SimBackend::deviceGone(const char* op) {
+  process_->waitEnded(kStopGraceMs);
+  if (!faulted_.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(faultMu_);
+    fault_ = "device fault: the device process stopped answering";
+    faulted_.store(true, std::memory_order_release);
+  }
+  throwFault(op);
+}
+
+void SimBackend::flushProtectLocked(const char* op) {
+  std::vector<wire::ProtectEntry> pending;
+  {
+    std::lock_guard<std::mutex> lock(protectMu_);
+    pending.swap(pendingProtect_);
+  }
+  size_t i = 0;
+  while (i < pending.size()) {
+    auto batch = std::make_unique<wire::ProtectBatch>();
+    batch->h.op = static_cast<uint32_t>(wire::Op::Protect);
+    const size_t n = std::min<size_t>(pending.size() - i, wire::kMaxProtectEntries);
+    batch->count = static_cast<uint32_t>(n);
+    std::memcpy(batch->entries, pending.data() + i, n * sizeof(wire::ProtectEntry));
+    const size_t bytes = offsetof(wire::ProtectBatch, entries) + n * sizeof(wire::ProtectEntry);
+    if (!process_->send(batch.get(), bytes)) deviceGone(op);
+    i += n;
+  }
+}
+
+void SimBackend::sendLocked(const void* data, size_t size, const char* op, int fd) {
+  flushProtectLocked(op);
+  if (!process_->send(data, size, fd)) deviceGone(op);
+}
+
+wire::Reply SimBackend::call(const void* data, size_t size, const char* op, int timeoutMs, int fd) {
+  std::lock_guard<std::mutex> lock(channelMu_);
+  checkHealthy(op);
+  sendLocked(data, size, op, fd);
+  wire::Reply reply{};
+  switch (process_->receiveReply(&reply, timeoutMs)) {
+    case DeviceProcess::ReplyStatus::Ok: return reply;
+    case DeviceProcess::ReplyStatus::Gone: deviceGone(op);
+    case DeviceProcess::ReplyStatus::TimedOut:
+      process_->kill(std::string(op) + ": device code did not return within " + std::to_string(timeoutMs) +
+                     " ms of the stop request, so the device process was ended");
+      deviceGone(op);
+  }
+  deviceGone(op);
+}
+
+// ---------------------------------------------------------------- memory
+
+uint64_t SimBackend::malloc(uint64_t size) {
+  checkHealthy("malloc");
+  return memory_->allocate(size, "malloc");
+}
 
 void SimBackend::free(uint64_t addr) {
-  const auto [base, size] = memory_.allocationContaining(addr);
+  const auto [base, size] = memory_->allocationContaining(addr);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (base == addr) {
       auto it = mappings_.lower_bound(base);
       if (it != mappings_.end() && it->first < base + size) {
         throw HalException(ErrorCode::StillMapped, "free",
-                           "free: " + hexAddress(addr) + " is still mapped into the host at " +
-                               hexAddress(it->first) + "; unmap it first");
+                           "free: " + hexAddress(addr) + " is still mapped into the host at " + hexAddress(it->first) +
+                               "; unmap it first");
       }
     }
   }
-  memory_.release(addr, "free");
-  dropKernelImagesIn(base, size);
+  memory_->release(addr, "free");
 }
 
 void SimBackend::memset(uint64_t addr, uint8_t value, uint64_t size) {
-  std::memset(memory_.resolve(addr, size, "memset"), value, size);
+  checkHealthy("memset");
+  std::memset(memory_->resolve(addr, size, "memset"), value, size);
 }
 
 void SimBackend::copyToDevice(uint64_t dst, const void* src, uint64_t size) {
-  std::memcpy(memory_.resolve(dst, size, "copyToDevice"), src, size);
+  checkHealthy("copyToDevice");
+  std::memcpy(memory_->resolve(dst, size, "copyToDevice"), src, size);
 }
 
 void SimBackend::copyFromDevice(void* dst, uint64_t src, uint64_t size) {
-  std::memcpy(dst, memory_.resolve(src, size, "copyFromDevice"), size);
+  checkHealthy("copyFromDevice");
+  std::memcpy(dst, memory_->resolve(src, size, "copyFromDevice"), size);
 }
 
+MemoryUsage SimBackend::memoryUsage() const { return memory_->usage(); }
+
+// ---------------------------------------------------------------- streams
+
 StreamId SimBackend::createStream() {
-  std::lock_guard<std::mutex> lock(mu_);
-  const StreamId id = nextHandle_++;
-  streams_.emplace(id, std::make_shared<SimStream>(id));
+  checkHealthy("createStream");
+  StreamId id = 0;
+  uint32_t slot = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<bool> used(wire::kMaxStreams, false);
+    for (const auto& [sid, s] : streams_) used[s.slot] = true;
+    while (slot < wire::kMaxStreams && used[slot]) ++slot;
+    if (slot == wire::kMaxStreams) {
+      throw HalException(ErrorCode::OutOfMemory, "createStream",
+                         "createStream: the simulator supports at most " + std::to_string(wire::kMaxStreams) +
+                             " live streams per device");
+    }
+    id = nextHandle_++;
+    streams_.emplace(id, Stream{slot});
+  }
+  wire::StreamSlot& s = process_->control()->streams[slot];
+  s.submitted = 0;
+  s.completed = 0;
+  s.stop = 0;
+  s.exited = 0;
+  s.failed = 0;
+  auto c = command<wire::StreamCommand>(wire::Op::CreateStream);
+  c.stream = slot;
+  try {
+    const wire::Reply r = call(&c, sizeof c, "createStream", kReplyTimeoutMs);
+    if (r.status != wire::kOk) {
+      throw HalException(static_cast<ErrorCode>(r.status), "createStream",
+                         std::string("createStream: ") + std::string(r.message, strnlen(r.message, sizeof r.message)));
+    }
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mu_);
+    streams_.erase(id);
+    throw;
+  }
   return id;
 }
 
-std::shared_ptr<SimStream> SimBackend::stream(StreamId id, const char* op) {
+uint32_t SimBackend::streamSlot(StreamId id, const char* op) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = streams_.find(id);
   if (it == streams_.end()) {
     throw HalException(ErrorCode::InvalidHandle, op,
                        std::string(op) + ": stream " + std::to_string(id) + " does not exist (destroyed, or never created)");
   }
-  return it->second;
+  return it->second.slot;
 }
 
 void SimBackend::destroyStream(StreamId id) {
-  std::shared_ptr<SimStream> s = stream(id, "destroyStream");
+  const uint32_t slot = streamSlot(id, "destroyStream");
   {
     std::lock_guard<std::mutex> lock(mu_);
     streams_.erase(id);
   }
-  s->stop();
+  wire::StreamSlot& s = process_->control()->streams[slot];
+  wire::storeRelease(&s.stop, 1);
+  if (faulted_.load(std::memory_order_acquire)) return;  // nothing runs any more
+  auto c = command<wire::StreamCommand>(wire::Op::DestroyStream);
+  c.stream = slot;
+  try {
+    call(&c, sizeof c, "destroyStream", kStopGraceMs);
+  } catch (const HalException& e) {
+    // The stream is gone either way; when device code would not stop, the device is now faulted
+    // and every later call says so.
+    if (e.code() != ErrorCode::DeviceFault) throw;
+  }
 }
 
-void SimBackend::synchronize(StreamId id, uint32_t timeoutMs) { stream(id, "synchronize")->synchronize(timeoutMs); }
+void SimBackend::synchronize(StreamId id, uint32_t timeoutMs) {
+  const uint32_t slot = streamSlot(id, "synchronize");
+  checkHealthy("synchronize");
+  const std::shared_ptr<DeviceProcess> process = currentProcess();
+  if (!process) throw HalException(ErrorCode::DeviceClosed, "synchronize", "synchronize: the device was closed");
+  wire::StreamSlot& s = process->control()->streams[slot];
+  const uint32_t target = wire::loadAcquire(&s.submitted);
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+  for (;;) {
+    const uint32_t completed = wire::loadAcquire(&s.completed);
+    if (static_cast<int32_t>(completed - target) >= 0) break;
+    checkHealthy("synchronize");
+    if (!process->alive()) {
+      throw HalException(ErrorCode::InvalidHandle, "synchronize",
+                         "synchronize: the device was reset or closed while waiting for stream " + std::to_string(id));
+    }
+    if (wire::loadAcquire(&s.exited) != 0) {
+      throw HalException(ErrorCode::InvalidHandle, "synchronize",
+                         "synchronize: stream " + std::to_string(id) + " was destroyed while waiting");
+    }
+    const int64_t left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now()).count();
+    if (left <= 0) {
+      throw HalException(ErrorCode::SyncTimeout, "synchronize",
+                         "synchronize: stream " + std::to_string(id) + " did not finish within " + std::to_string(timeoutMs) +
+                             " ms");
+    }
+    wire::futexWait(&s.completed, completed, std::min(left, kWaitSliceNs));
+  }
+  if (wire::loadAcquire(&s.failed) != 0) {
+    const ErrorCode code = static_cast<ErrorCode>(s.failCode);
+    std::optional<int64_t> backendCode;
+    if (s.hasBackendCode) backendCode = s.failBackendCode;
+    const std::string message(s.failMessage, strnlen(s.failMessage, sizeof s.failMessage));
+    wire::storeRelease(&s.failed, 0);
+    throw HalException(code, "synchronize", message, backendCode);
+  }
+}
 
 bool SimBackend::streamsIdle(const std::vector<StreamId>& ids) {
-  std::vector<std::shared_ptr<SimStream>> found;
-  found.reserve(ids.size());
+  if (faulted_.load(std::memory_order_acquire)) return false;
+  std::vector<uint32_t> slots;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (StreamId id : ids) {
       auto it = streams_.find(id);
       // An unknown stream is not idle: the waiting path reports it with its proper error.
       if (it == streams_.end()) return false;
-      found.push_back(it->second);
+      slots.push_back(it->second.slot);
     }
   }
-  // Checked outside mu_, so the backend lock is never held while a stream lock is taken.
-  for (const auto& s : found) {
-    if (!s->idle()) return false;
+  const std::shared_ptr<DeviceProcess> process = currentProcess();
+  if (!process) return false;
+  for (uint32_t slot : slots) {
+    const wire::StreamSlot& s = process->control()->streams[slot];
+    if (wire::loadAcquire(&s.completed) != wire::loadAcquire(&s.submitted) || wire::loadAcquire(&s.failed) != 0) return false;
   }
   return true;
 }
 
-BinaryId SimBackend::registerAicoreBinary(const uint8_t* image, size_t size) {
-  std::shared_ptr<ElfImage> elf = ElfImage::load(image, size, "registerAicoreBinary", "AI Core executor binary");
-  if (elf->symbol("npurun_aicore_entry") == nullptr) {
-    throw HalException(ErrorCode::MissingSymbol, "registerAicoreBinary",
-                       "registerAicoreBinary: the AI Core executor binary is missing a required entry: "
-                       "npurun_aicore_entry");
+// ---------------------------------------------------------------- programs
+
+ProgramId SimBackend::loadProgram(const uint8_t* image, size_t size, wire::ProgramKind kind, const char* op, const char* what) {
+  checkHealthy(op);
+  // Checked here first: the device process would survive a bad image, but the error is the caller's.
+  const std::string why = checkHostSharedObject(image, size);
+  if (!why.empty()) {
+    throw HalException(ErrorCode::InvalidBinary, op, std::string(op) + ": the " + what + " is invalid: " + why);
+  }
+  const int fd = memfd_create("npurun-device-program", MFD_CLOEXEC);
+  if (fd < 0) throw HalException(ErrorCode::Internal, op, std::string(op) + ": memfd_create failed");
+  size_t written = 0;
+  while (written < size) {
+    const ssize_t n = write(fd, image + written, size - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      throw HalException(ErrorCode::Internal, op, std::string(op) + ": writing the image failed");
+    }
+    written += static_cast<size_t>(n);
+  }
+  ProgramId id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    id = nextHandle_++;
+  }
+  auto c = command<wire::LoadProgramCommand>(wire::Op::LoadProgram);
+  c.program = id;
+  c.kind = static_cast<uint32_t>(kind);
+  c.size = size;
+  wire::Reply r{};
+  try {
+    r = call(&c, sizeof c, op, kLoadTimeoutMs, fd);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  if (r.status != wire::kOk) {
+    const ErrorCode code = static_cast<ErrorCode>(r.status);
+    const std::string reason(r.message, strnlen(r.message, sizeof r.message));
+    throw HalException(code, op,
+                       std::string(op) + ": the " + what + " is " +
+                           (code == ErrorCode::MissingSymbol ? "missing a required entry: " : "invalid: ") + reason);
   }
   std::lock_guard<std::mutex> lock(mu_);
-  const BinaryId id = nextHandle_++;
-  binaries_.emplace(id, std::move(elf));
+  programs_.emplace(id, Program{kind, {}});
   return id;
+}
+
+BinaryId SimBackend::registerAicoreBinary(const uint8_t* image, size_t size) {
+  return loadProgram(image, size, wire::ProgramKind::AicoreBinary, "registerAicoreBinary", "AI Core executor binary");
 }
 
 ProgramId SimBackend::loadAicpuProgram(const uint8_t* image, size_t size) {
-  std::shared_ptr<ElfImage> elf = ElfImage::load(image, size, "loadAicpuProgram", "AI CPU executor program");
-  std::lock_guard<std::mutex> lock(mu_);
-  const ProgramId id = nextHandle_++;
-  programs_.emplace(id, std::move(elf));
-  return id;
+  return loadProgram(image, size, wire::ProgramKind::AicpuProgram, "loadAicpuProgram", "AI CPU executor program");
 }
 
-std::shared_ptr<ElfImage> SimBackend::binary(BinaryId id, const char* op) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = binaries_.find(id);
-  if (it == binaries_.end()) {
-    throw HalException(ErrorCode::InvalidHandle, op,
-                       std::string(op) + ": AI Core binary handle " + std::to_string(id) + " is not registered on this device");
-  }
-  return it->second;
-}
-
-std::shared_ptr<ElfImage> SimBackend::program(ProgramId id, const char* op) {
-  std::lock_guard<std::mutex> lock(mu_);
+SimBackend::Program& SimBackend::program(ProgramId id, const char* op) {
   auto it = programs_.find(id);
   if (it == programs_.end()) {
     throw HalException(ErrorCode::InvalidHandle, op,
-                       std::string(op) + ": AI CPU program handle " + std::to_string(id) + " is not loaded on this device");
+                       std::string(op) + ": program handle " + std::to_string(id) + " is not loaded on this device");
   }
   return it->second;
 }
 
 bool SimBackend::aicpuProgramHasKernel(ProgramId id, const std::string& name) {
-  return program(id, "aicpuProgramHasKernel")->symbol(name.c_str()) != nullptr;
+  const char* op = "aicpuProgramHasKernel";
+  checkHealthy(op);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Program& p = program(id, op);
+    if (p.kind != wire::ProgramKind::AicpuProgram) {
+      throw HalException(ErrorCode::InvalidHandle, op,
+                         std::string(op) + ": AI CPU program handle " + std::to_string(id) + " is not loaded on this device");
+    }
+    auto known = p.symbols.find(name);
+    if (known != p.symbols.end()) return known->second;
+  }
+  auto c = command<wire::HasSymbolCommand>(wire::Op::HasSymbol);
+  c.program = id;
+  if (name.size() >= sizeof c.name) return false;
+  std::memcpy(c.name, name.data(), name.size());
+  const bool found = call(&c, sizeof c, op, kReplyTimeoutMs).status == wire::kOk;
+  std::lock_guard<std::mutex> lock(mu_);
+  program(id, op).symbols[name] = found;
+  return found;
 }
 
+// ---------------------------------------------------------------- launch
+
 void SimBackend::launchAicore(StreamId streamId, BinaryId binaryId, uint32_t blockDim, uint64_t kernelArgsAddr) {
-  auto s = stream(streamId, "launchAicore");
-  auto elf = binary(binaryId, "launchAicore");
+  const char* op = "launchAicore";
+  const uint32_t slot = streamSlot(streamId, op);
+  checkHealthy(op);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = programs_.find(binaryId);
+    if (it == programs_.end() || it->second.kind != wire::ProgramKind::AicoreBinary) {
+      throw HalException(ErrorCode::InvalidHandle, op,
+                         std::string(op) + ": AI Core binary handle " + std::to_string(binaryId) + " is not registered on this device");
+    }
+  }
   if (blockDim == 0 || blockDim > arch_.maxBlockDim) {
-    throw HalException(ErrorCode::InvalidBlockDim, "launchAicore",
-                       "launchAicore: blockDim " + std::to_string(blockDim) + " is outside 1.." +
+    throw HalException(ErrorCode::InvalidBlockDim, op,
+                       std::string(op) + ": blockDim " + std::to_string(blockDim) + " is outside 1.." +
                            std::to_string(arch_.maxBlockDim) + " (" + arch_.arch + ")");
   }
   // The kernel gets a device address, as on hardware: a host pointer here is a bug the simulator
   // must not hide by dereferencing it anyway.
-  if (memory_.tryResolve(kernelArgsAddr, 1) == nullptr) {
-    throw HalException(ErrorCode::InvalidAddress, "launchAicore",
-                       "launchAicore: kernel argument " + hexAddress(kernelArgsAddr) +
+  if (memory_->tryResolve(kernelArgsAddr, 1) == nullptr) {
+    throw HalException(ErrorCode::InvalidAddress, op,
+                       std::string(op) + ": kernel argument " + hexAddress(kernelArgsAddr) +
                            " is not device memory (the AI Core kernel needs a device-resident KernelArgs copy)");
   }
-  auto entry = reinterpret_cast<AicoreEntry>(elf->symbol("npurun_aicore_entry"));
-  const npurun_sim_services* services = &services_;
-  CorePool* cores = &aicoreCores_;
-  s->enqueue([elf, entry, blockDim, kernelArgsAddr, services, cores](const volatile uint32_t* stop) {
-    const uint32_t coreNum = blockDim * 3;
-    std::vector<npurun_aicore_ctx> contexts(coreNum);
-    for (uint32_t b = 0; b < blockDim; ++b) {
-      contexts[b] = npurun_aicore_ctx{NPURUN_DEVICE_ABI_VERSION, NPURUN_CORE_CUBE, b, blockDim, 0, 1, b, coreNum, stop, services};
-      for (uint32_t sub = 0; sub < 2; ++sub) {
-        const uint32_t core = blockDim + 2 * b + sub;
-        contexts[core] =
-            npurun_aicore_ctx{NPURUN_DEVICE_ABI_VERSION, NPURUN_CORE_VECTOR, b, blockDim, sub, 2, core, coreNum, stop, services};
-      }
-    }
-    cores->run(coreNum, [&](uint32_t c) { entry(&contexts[c], kernelArgsAddr); });
-  });
+  auto c = command<wire::LaunchAicoreCommand>(wire::Op::LaunchAicore);
+  c.stream = slot;
+  c.binary = binaryId;
+  c.blockDim = blockDim;
+  c.kernelArgsAddr = kernelArgsAddr;
+  std::lock_guard<std::mutex> lock(channelMu_);
+  wire::StreamSlot& s = process_->control()->streams[slot];
+  __atomic_fetch_add(&s.submitted, 1u, __ATOMIC_ACQ_REL);
+  sendLocked(&c, sizeof c, op);
 }
 
 void SimBackend::launchAicpu(StreamId streamId, ProgramId programId, const std::string& kernelName, uint32_t threads,
                              const uint8_t* args, size_t argsSize) {
-  auto s = stream(streamId, "launchAicpu");
-  auto elf = program(programId, "launchAicpu");
-  auto kernel = reinterpret_cast<AicpuKernel>(elf->symbol(kernelName.c_str()));
-  if (kernel == nullptr) {
-    throw HalException(ErrorCode::UnknownKernel, "launchAicpu",
-                       "launchAicpu: the AI CPU program exports no kernel named '" + kernelName + "'");
+  const char* op = "launchAicpu";
+  const uint32_t slot = streamSlot(streamId, op);
+  if (!aicpuProgramHasKernel(programId, kernelName)) {
+    throw HalException(ErrorCode::UnknownKernel, op,
+                       std::string(op) + ": the AI CPU program exports no kernel named '" + kernelName + "'");
   }
   if (threads == 0 || threads > arch_.aicpuLaunchThreads) {
-    throw HalException(ErrorCode::InvalidThreadCount, "launchAicpu",
-                       "launchAicpu: " + std::to_string(threads) + " threads is outside 1.." +
+    throw HalException(ErrorCode::InvalidThreadCount, op,
+                       std::string(op) + ": " + std::to_string(threads) + " threads is outside 1.." +
                            std::to_string(arch_.aicpuLaunchThreads) + " (" + arch_.arch + ")");
   }
-  // The vendor runtime copies the argument block into AI CPU-private memory at launch.
-  auto argsCopy = std::make_shared<std::vector<uint8_t>>(args, args + argsSize);
-  const npurun_sim_services* services = &services_;
-  const uint32_t deviceId = static_cast<uint32_t>(props_.deviceId);
-  s->enqueue([elf, kernel, kernelName, threads, argsCopy, services, deviceId](const volatile uint32_t* stop) {
-    std::vector<int> results(threads, 0);
-    std::vector<npurun_aicpu_ctx> contexts(threads);
-    std::vector<std::thread> workers;
-    workers.reserve(threads);
-    for (uint32_t t = 0; t < threads; ++t) {
-      contexts[t] = npurun_aicpu_ctx{NPURUN_DEVICE_ABI_VERSION, t, threads, deviceId, stop, services};
-      workers.emplace_back([&, t] { results[t] = kernel(&contexts[t], argsCopy->data(), argsCopy->size()); });
-    }
-    for (auto& w : workers) w.join();
-    for (uint32_t t = 0; t < threads; ++t) {
-      if (results[t] != 0) {
-        throw HalException(ErrorCode::KernelFailed, "launchAicpu",
-                           "launchAicpu: AI CPU kernel '" + kernelName + "' thread " + std::to_string(t) + " returned " +
-                               std::to_string(results[t]),
-                           results[t]);
-      }
-    }
-    if (__atomic_load_n(stop, __ATOMIC_RELAXED) != 0u) {
-      throw HalException(ErrorCode::KernelFailed, "launchAicpu",
-                         "launchAicpu: AI CPU kernel '" + kernelName + "' was stopped");
-    }
-  });
+  if (argsSize > wire::kMaxAicpuArgsBytes) {
+    throw HalException(ErrorCode::InvalidArgument, op,
+                       std::string(op) + ": the argument block is " + std::to_string(argsSize) + " bytes; at most " +
+                           std::to_string(wire::kMaxAicpuArgsBytes) + " are supported");
+  }
+  std::vector<uint8_t> message(sizeof(wire::LaunchAicpuCommand) + argsSize);
+  auto c = command<wire::LaunchAicpuCommand>(wire::Op::LaunchAicpu);
+  c.stream = slot;
+  c.program = programId;
+  c.threads = threads;
+  c.argsSize = static_cast<uint32_t>(argsSize);
+  std::memcpy(c.kernel, kernelName.data(), std::min(kernelName.size(), sizeof c.kernel - 1));
+  std::memcpy(message.data(), &c, sizeof c);
+  if (argsSize > 0) std::memcpy(message.data() + sizeof c, args, argsSize);
+  std::lock_guard<std::mutex> lock(channelMu_);
+  wire::StreamSlot& s = process_->control()->streams[slot];
+  __atomic_fetch_add(&s.submitted, 1u, __ATOMIC_ACQ_REL);
+  sendLocked(message.data(), message.size(), op);
 }
+
+// ---------------------------------------------------------------- host mapping
 
 void* SimBackend::mapToHost(uint64_t addr, uint64_t size) {
   if (!arch_.hostMapping) {
     throw HalException(ErrorCode::Unsupported, "mapToHost",
                        "mapToHost: " + arch_.arch + " has no host mapping; read device buffers through copies");
   }
+  checkHealthy("mapToHost");
   if (size == 0) {
     throw HalException(ErrorCode::InvalidArgument, "mapToHost", "mapToHost: size must be at least 1 byte, got 0");
   }
-  uint8_t* host = memory_.resolve(addr, size, "mapToHost");
+  uint8_t* host = memory_->resolve(addr, size, "mapToHost");
   std::lock_guard<std::mutex> lock(mu_);
   if (!mappings_.emplace(addr, size).second) {
     throw HalException(ErrorCode::MappingState, "mapToHost", "mapToHost: " + hexAddress(addr) + " is already mapped");
@@ -272,60 +506,51 @@ void SimBackend::unmapFromHost(uint64_t addr) {
   }
 }
 
-void SimBackend::dropKernelImagesIn(uint64_t base, uint64_t size) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto it = kernelImages_.begin(); it != kernelImages_.end();) {
-    if (it->first.first >= base && it->first.first < base + size) {
-      retiredImages_.push_back(std::move(it->second));
-      it = kernelImages_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
-void* SimBackend::resolveKernel(uint64_t imageAddr, uint64_t imageSize, const char* name) noexcept {
-  try {
-    const auto key = std::make_pair(imageAddr, imageSize);
-    std::shared_ptr<ElfImage> image;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = kernelImages_.find(key);
-      if (it != kernelImages_.end()) image = it->second;
-    }
-    if (!image) {
-      const uint8_t* bytes = memory_.tryResolve(imageAddr, imageSize);
-      if (bytes == nullptr) return nullptr;
-      std::string reason;
-      image = ElfImage::tryLoad(bytes, imageSize, &reason);
-      if (!image) return nullptr;
-      std::lock_guard<std::mutex> lock(mu_);
-      auto [it, inserted] = kernelImages_.emplace(key, image);
-      if (!inserted) image = it->second;  // another core loaded it first
-    }
-    return image->symbol(name);
-  } catch (...) {
-    return nullptr;
-  }
-}
+// ---------------------------------------------------------------- reset / close
 
 void SimBackend::reset() {
-  std::map<StreamId, std::shared_ptr<SimStream>> streams;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    streams.swap(streams_);
+  bool restart = faulted_.load(std::memory_order_acquire);
+  if (!restart) {
+    for (auto& slot : process_->control()->streams) wire::storeRelease(&slot.stop, 1);
+    wire::CommandHeader c{static_cast<uint32_t>(wire::Op::Reset), 0};
+    try {
+      call(&c, sizeof c, "reset", kStopGraceMs);
+    } catch (const HalException& e) {
+      if (e.code() != ErrorCode::DeviceFault) throw;
+      restart = true;  // device code would not stop: the process was ended, start a fresh one
+    }
   }
-  for (auto& [id, s] : streams) s->stop();  // device code returns before anything it uses goes away
-  streams.clear();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    mappings_.clear();
-    kernelImages_.clear();
-    retiredImages_.clear();
-    binaries_.clear();
+    streams_.clear();
     programs_.clear();
+    mappings_.clear();
   }
-  memory_.releaseAll();
+  {
+    std::lock_guard<std::mutex> lock(protectMu_);
+    pendingProtect_.clear();
+  }
+  if (restart) {
+    stop();
+    {
+      std::lock_guard<std::mutex> lock(faultMu_);
+      fault_.clear();
+      faulted_.store(false, std::memory_order_release);
+    }
+    start();
+  } else {
+    memory_->releaseAll();
+  }
+}
+
+void SimBackend::close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    streams_.clear();
+    programs_.clear();
+    mappings_.clear();
+  }
+  stop();
 }
 
 }  // namespace npurun::sim

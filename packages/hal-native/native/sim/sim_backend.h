@@ -1,19 +1,24 @@
-// SimBackend: the thread-based simulator of one a2a3 or a5 device. Memory is an AddressSpace,
-// streams are SimStreams, AI Core cores and AI CPU threads are host threads running device programs
-// (host shared objects) through the ABI of include/npurun/device_abi.h.
+// SimBackend: the host side of a simulated a2a3 or a5 device. Device code runs in the device's own
+// process (native/device), started here through DeviceProcess; this class keeps the books the host
+// needs to answer at once (allocations, streams, programs, mappings), checks every argument before
+// anything crosses to the device, and turns the device process's death into a sticky fault:
+// HAL_DEVICE_FAULT, naming the task, kernel, core and cause, on every later call that would use the
+// device. Calls that only release (free, destroyStream, unmapFromHost) still succeed on a faulted
+// device so teardown needs no special path, and reset starts a fresh device process.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <utility>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "core/backend.h"
-#include "npurun/device_abi.h"
 #include "sim/address_space.h"
-#include "sim/core_pool.h"
-#include "sim/elf_image.h"
-#include "sim/sim_stream.h"
+#include "sim/device_process.h"
+#include "wire/protocol.h"
 
 namespace npurun::sim {
 
@@ -29,7 +34,7 @@ class SimBackend final : public Backend {
   void memset(uint64_t addr, uint8_t value, uint64_t size) override;
   void copyToDevice(uint64_t dst, const void* src, uint64_t size) override;
   void copyFromDevice(void* dst, uint64_t src, uint64_t size) override;
-  MemoryUsage memoryUsage() const override { return memory_.usage(); }
+  MemoryUsage memoryUsage() const override;
 
   StreamId createStream() override;
   void destroyStream(StreamId stream) override;
@@ -48,33 +53,59 @@ class SimBackend final : public Backend {
   void unmapFromHost(uint64_t addr) override;
 
   void reset() override;
-
-  // Device-side service behind npurun_sim_services::resolve_kernel.
-  void* resolveKernel(uint64_t imageAddr, uint64_t imageSize, const char* name) noexcept;
+  void close() override;
 
  private:
-  std::shared_ptr<SimStream> stream(StreamId id, const char* op);
-  std::shared_ptr<ElfImage> binary(BinaryId id, const char* op);
-  std::shared_ptr<ElfImage> program(ProgramId id, const char* op);
-  void dropKernelImagesIn(uint64_t base, uint64_t size);
+  struct Stream {
+    uint32_t slot;
+  };
+  struct Program {
+    wire::ProgramKind kind;
+    std::map<std::string, bool> symbols;  // answers already asked of the device
+  };
+
+  // The device's incarnation: its process and the book of its memory, replaced together by reset.
+  void start();
+  void stop();
+  // Throws the sticky fault (HAL_DEVICE_FAULT) naming `op` when the device has faulted.
+  void checkHealthy(const char* op) const;
+  [[noreturn]] void throwFault(const char* op) const;
+  void onProcessExit(const ProcessExit& exit);
+  // Waits briefly for a device process that is going away to be recorded, then throws its fault.
+  [[noreturn]] void deviceGone(const char* op);
+  // Sends a command after the pending protection changes (caller holds channelMu_).
+  void sendLocked(const void* data, size_t size, const char* op, int fd = -1);
+  void flushProtectLocked(const char* op);
+  // A command that needs an answer; on no answer within timeoutMs the device process is killed
+  // (device code would not stop) and the fault thrown.
+  wire::Reply call(const void* data, size_t size, const char* op, int timeoutMs, int fd = -1);
+  uint32_t streamSlot(StreamId id, const char* op);
+  std::shared_ptr<DeviceProcess> currentProcess() const { return std::atomic_load(&process_); }
+  Program& program(ProgramId id, const char* op);
+  ProgramId loadProgram(const uint8_t* image, size_t size, wire::ProgramKind kind, const char* op, const char* what);
 
   DeviceProps props_;
   const ArchInfo& arch_;
-  AddressSpace memory_;
-  // Declared before the streams: destroyed after them, so no launch is running when it stops.
-  CorePool aicoreCores_;
-  npurun_sim_services services_{};
+  OpenOptions options_;
 
-  std::mutex mu_;  // guards the tables below (memory_ has its own lock)
+  std::mutex protectMu_;
+  std::vector<wire::ProtectEntry> pendingProtect_;
+
+  mutable std::mutex faultMu_;
+  std::atomic<bool> faulted_{false};
+  std::string fault_;
+
+  std::mutex channelMu_;  // one command (and its reply) at a time
+  std::mutex mu_;         // the tables below
   uint32_t nextHandle_ = 1;
-  std::map<StreamId, std::shared_ptr<SimStream>> streams_;
-  std::map<BinaryId, std::shared_ptr<ElfImage>> binaries_;
-  std::map<ProgramId, std::shared_ptr<ElfImage>> programs_;
+  std::map<StreamId, Stream> streams_;
+  std::map<ProgramId, Program> programs_;
   std::map<uint64_t, uint64_t> mappings_;  // device address -> size
-  // Kernel images loaded from device memory, by (address, size). Dropped when that memory is freed.
-  std::map<std::pair<uint64_t, uint64_t>, std::shared_ptr<ElfImage>> kernelImages_;
-  // Images whose memory was freed while a core might still run them; unloaded at reset.
-  std::vector<std::shared_ptr<ElfImage>> retiredImages_;
+
+  // Replaced together by reset. The process is shared with waiters on worker threads, which keep
+  // its control block mapped while they look at it; stop() ends the process itself at once.
+  std::unique_ptr<AddressSpace> memory_;
+  std::shared_ptr<DeviceProcess> process_;
 };
 
 }  // namespace npurun::sim

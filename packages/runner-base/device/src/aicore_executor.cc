@@ -55,7 +55,12 @@ NPURUN_DEVICE_EXPORT void npurun_aicore_entry(const npurun_aicore_ctx* ctx, uint
       const npurun_kernel_ctx kctx{ctx->core_type, slot->block_idx, slot->block_num, slot->sub_block_idx,
                                    ctx->core_type == NPURUN_CORE_VECTOR && task.core_type == NPURUN_RT_CORE_MIXED ? 2u : 1u,
                                    ctx->core_id, taskId, task.arg_count, ctx->stop_requested};
+      // Published for fault reports: a crash inside the kernel then names its task and kernel.
+      if (ctx->sim->set_current_task != nullptr) {
+        ctx->sim->set_current_task(taskId, slot->kernel_id, reinterpret_cast<const char*>(rt.kernels[slot->kernel_id].entry));
+      }
       fn(&kctx, rt.args + task.arg_offset);
+      if (ctx->sim->set_current_task != nullptr) ctx->sim->set_current_task(0, 0, nullptr);
     } else {
       // A kernel that cannot be resolved fails the run; the scheduler reports which task.
       store(&dispatch.header->failed_task, taskId);

@@ -1,6 +1,8 @@
-#include "sim/core_pool.h"
+#include "device/core_pool.h"
 
-namespace npurun::sim {
+#include "device/fault_handler.h"
+
+namespace npurun::device {
 
 CorePool::~CorePool() {
   std::lock_guard<std::mutex> turn(turn_);
@@ -37,7 +39,10 @@ void CorePool::run(uint32_t n, const std::function<void(uint32_t)>& job) {
     workers_.push_back(std::make_unique<Worker>());
     Worker& w = *workers_.back();
     const uint32_t index = static_cast<uint32_t>(workers_.size() - 1);
-    w.thread = std::thread([this, &w, index] { loop(w, index); });
+    w.thread = std::thread([this, &w, index] {
+      ThreadFaultScope faults;
+      loop(w, index);
+    });
   }
   {
     std::lock_guard<std::mutex> lock(doneMu_);
@@ -55,4 +60,4 @@ void CorePool::run(uint32_t n, const std::function<void(uint32_t)>& job) {
   done_.wait(lock, [this] { return remaining_ == 0; });
 }
 
-}  // namespace npurun::sim
+}  // namespace npurun::device

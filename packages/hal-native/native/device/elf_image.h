@@ -7,14 +7,13 @@
 #include <memory>
 #include <string>
 
-namespace npurun::sim {
+namespace npurun::device {
 
 class ElfImage {
  public:
-  // Validates the bytes (ELF, shared object, this host's machine), loads them and checks the
-  // npurun_device_abi_version export. `what` names the image in errors ("AI Core executor binary").
-  static std::unique_ptr<ElfImage> load(const uint8_t* data, size_t size, const char* op, const std::string& what);
-  // Same checks, but reports failure as nullptr + reason instead of throwing (device-side services).
+  // Validates the bytes (a structurally sound ELF whose headers, segments and sections lie inside
+  // it; a shared object for this host's machine), loads them and checks the
+  // npurun_device_abi_version export. Reports failure as nullptr + reason; never crashes on bad bytes.
   static std::unique_ptr<ElfImage> tryLoad(const uint8_t* data, size_t size, std::string* reason);
 
   ~ElfImage();
@@ -30,4 +29,4 @@ class ElfImage {
   std::string path_;
 };
 
-}  // namespace npurun::sim
+}  // namespace npurun::device

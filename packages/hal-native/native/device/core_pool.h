@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-namespace npurun::sim {
+namespace npurun::device {
 
 class CorePool {
  public:
@@ -42,4 +42,4 @@ class CorePool {
   std::vector<std::unique_ptr<Worker>> workers_;  // grown under turn_, never shrunk
 };
 
-}  // namespace npurun::sim
+}  // namespace npurun::device

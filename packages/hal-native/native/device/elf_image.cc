@@ -1,7 +1,6 @@
-#include "sim/elf_image.h"
+#include "device/elf_image.h"
 
 #include <dlfcn.h>
-#include <elf.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -9,35 +8,12 @@
 #include <cstring>
 #include <mutex>
 
-#include "core/hal_error.h"
+#include "core/elf_check.h"
 #include "npurun/device_abi.h"
 
-namespace npurun::sim {
+namespace npurun::device {
 
 namespace {
-
-#if defined(__x86_64__)
-constexpr uint16_t kHostMachine = EM_X86_64;
-#elif defined(__aarch64__)
-constexpr uint16_t kHostMachine = EM_AARCH64;
-#else
-#error "the simulator supports x86_64 and aarch64 hosts"
-#endif
-
-// Returns an empty string when the header is a loadable shared object for this host.
-std::string checkHeader(const uint8_t* data, size_t size) {
-  if (size < sizeof(Elf64_Ehdr) || std::memcmp(data, ELFMAG, SELFMAG) != 0) {
-    return "not an ELF image (" + std::to_string(size) + " bytes, no ELF magic)";
-  }
-  Elf64_Ehdr header;
-  std::memcpy(&header, data, sizeof header);
-  if (header.e_ident[EI_CLASS] != ELFCLASS64) return "not a 64-bit ELF image";
-  if (header.e_type != ET_DYN) return "an ELF image but not a shared object (e_type " + std::to_string(header.e_type) + ")";
-  if (header.e_machine != kHostMachine) {
-    return "a shared object for another machine (e_machine " + std::to_string(header.e_machine) + ")";
-  }
-  return "";
-}
 
 // dlopen finds already-loaded objects by name and by file identity. Names and identities stay
 // unique because each image keeps its memfd open while loaded, and the fd of an image that dlclose
@@ -47,7 +23,7 @@ std::recursive_mutex gLoaderMutex;
 }  // namespace
 
 std::unique_ptr<ElfImage> ElfImage::tryLoad(const uint8_t* data, size_t size, std::string* reason) {
-  *reason = checkHeader(data, size);
+  *reason = checkHostSharedObject(data, size);
   if (!reason->empty()) return nullptr;
   std::lock_guard<std::recursive_mutex> lock(gLoaderMutex);
   const int fd = memfd_create("npurun-device-program", MFD_CLOEXEC);
@@ -88,18 +64,6 @@ std::unique_ptr<ElfImage> ElfImage::tryLoad(const uint8_t* data, size_t size, st
   return image;
 }
 
-std::unique_ptr<ElfImage> ElfImage::load(const uint8_t* data, size_t size, const char* op, const std::string& what) {
-  std::string reason;
-  auto image = tryLoad(data, size, &reason);
-  if (image) return image;
-  ErrorCode code = ErrorCode::InvalidBinary;
-  if (reason.rfind("missing symbol", 0) == 0) code = ErrorCode::MissingSymbol;
-  if (reason.rfind("memfd_create", 0) == 0 || reason.rfind("writing", 0) == 0) code = ErrorCode::Internal;
-  throw HalException(code, op, std::string(op) + ": the " + what + " is " +
-                                   (code == ErrorCode::MissingSymbol ? "missing a required entry: " : "invalid: ") +
-                                   reason);
-}
-
 ElfImage::~ElfImage() {
   std::lock_guard<std::recursive_mutex> lock(gLoaderMutex);
   dlclose(handle_);
@@ -113,4 +77,4 @@ ElfImage::~ElfImage() {
 
 void* ElfImage::symbol(const char* name) const { return dlsym(handle_, name); }
 
-}  // namespace npurun::sim
+}  // namespace npurun::device

@@ -1,0 +1,205 @@
+// The wire between the host (the addon's SimBackend) and a simulated device's own process.
+//
+// Two channels, chosen for what crosses them:
+//   * a SOCK_SEQPACKET socket carries commands (memory protection, streams, program loading,
+//     launches) in order, and replies to the few that need one. Message boundaries are kept, file
+//     descriptors (program images) ride along, and the peer's death reads as end-of-file.
+//   * a shared control block (a memfd mapped by both) carries what must be read without a round
+//     trip: per-stream progress counters the host waits on with futexes, stop flags device code
+//     polls, the fault record a dying device leaves behind, and what each device thread is running.
+// Device memory itself is a third mapping (one memfd): the host copies into it at memcpy speed
+// and the device process runs kernels on it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace npurun::wire {
+
+constexpr uint32_t kProtocolVersion = 1;
+constexpr uint32_t kControlMagic = 0x4e505244;  // "NPRD"
+
+// File descriptors the device process finds at start.
+constexpr int kMemoryFd = 3;
+constexpr int kControlFd = 4;
+constexpr int kChannelFd = 5;
+
+constexpr uint32_t kMaxStreams = 64;
+// Activity slots: AI Core cores first (the largest arch has 108), then AI CPU launch threads.
+constexpr uint32_t kAicoreSlots = 128;
+constexpr uint32_t kAicpuSlots = 32;
+constexpr uint32_t kActivitySlots = kAicoreSlots + kAicpuSlots;
+constexpr size_t kNameBytes = 64;
+constexpr size_t kMessageBytes = 512;
+// Device memory is protected per page: the granularity of guard pages and of fault detection.
+constexpr uint64_t kPageBytes = 4096;
+// An AI CPU launch's argument block travels inside its command.
+constexpr uint32_t kMaxAicpuArgsBytes = 64 * 1024;
+
+// ---------------------------------------------------------------- control block
+
+// One stream's progress. `submitted` is written by the host only, `completed` by the device only;
+// both count work items and wrap. The host waits on `completed` (a futex word).
+struct alignas(64) StreamSlot {
+  uint32_t submitted;
+  uint32_t completed;
+  uint32_t stop;    // raised by the host; device code polls it (NPURUN_SHOULD_STOP)
+  uint32_t exited;  // the device's stream thread has returned (after a destroy or reset)
+  uint32_t failed;  // a work item failed; later items are skipped until the host reports it
+  int32_t failCode;  // an ErrorCode
+  int64_t failBackendCode;
+  uint32_t hasBackendCode;
+  char failMessage[kMessageBytes];
+};
+
+enum class ActivityKind : uint32_t { None = 0, AicoreCore = 1, AicpuThread = 2 };
+
+// What one device thread is running; written by that thread, read by the host after a fault.
+struct ActivitySlot {
+  uint32_t kind;  // ActivityKind
+  uint32_t busy;  // inside device code
+  uint32_t coreId;
+  uint32_t coreType;  // NPURUN_CORE_CUBE / NPURUN_CORE_VECTOR (AI Core)
+  uint32_t blockIdx;
+  uint32_t subBlockIdx;
+  uint32_t hasTask;
+  uint32_t taskId;
+  uint32_t kernelId;
+  uint32_t pad;
+  char kernel[kNameBytes];   // AI Core: the task's kernel entry; AI CPU: the launched kernel
+  char program[kNameBytes];  // what the thread was launched with ("AI Core executor", kernel name)
+};
+
+enum class FaultKind : uint32_t { None = 0, Signal = 1, Exception = 2, Exit = 3, Terminate = 4 };
+
+// The first fault of a device process, written once (state 0 -> 1 -> 2) by the faulting thread.
+struct FaultRecord {
+  uint32_t state;
+  uint32_t kind;  // FaultKind
+  int32_t signal;
+  int32_t sigCode;
+  uint64_t address;       // si_addr: the faulting address (memory faults) or instruction
+  uint64_t stackLow;      // the faulting thread's stack range, to recognise a stack overflow
+  uint64_t stackHigh;
+  uint32_t hasActivity;
+  uint32_t pad;
+  ActivitySlot activity;  // the faulting thread's activity when it faulted
+  char detail[kMessageBytes];
+};
+
+struct ControlBlock {
+  uint32_t magic;
+  uint32_t version;
+  uint32_t devicePid;
+  uint32_t pad;
+  FaultRecord fault;
+  StreamSlot streams[kMaxStreams];
+  ActivitySlot activity[kActivitySlots];
+};
+
+// The control memfd holds the ControlBlock, then the PageMap of device memory (wire/page_map.h).
+inline uint64_t pageMapOffset() { return (sizeof(ControlBlock) + 63) / 64 * 64; }
+inline uint64_t controlBytes(uint64_t memoryBytes) {
+  return pageMapOffset() + (memoryBytes / kPageBytes + 63) / 64 * 8;
+}
+
+// ---------------------------------------------------------------- commands
+
+enum class Op : uint32_t {
+  Hello = 1,           // device -> host once at start: HelloMessage
+  Protect,             // ProtectBatch: freed allocations made inaccessible
+  CreateStream,        // reply: status
+  DestroyStream,       // reply once the stream's thread has returned
+  LoadProgram,         // fd attached; reply: status + message
+  HasSymbol,           // reply: status (Ok = exported)
+  LaunchAicore,        // one-way; a failure is the stream's
+  LaunchAicpu,         // one-way; header followed by the argument block
+  Reset,               // stop every stream, unload every program; reply when done
+  Shutdown,            // one-way: exit now
+};
+
+struct CommandHeader {
+  uint32_t op;  // Op
+  uint32_t pad;
+};
+
+struct HelloMessage {
+  CommandHeader h;
+  uint32_t version;
+  uint32_t pid;
+  uint64_t memoryBase;  // where the device process mapped device memory: device address 0 of the range
+};
+
+// Freed allocations travel in batches, sent ahead of the next command, to be closed in the device
+// process (allocations need no message: see PageMap). Until the batch arrives, device code that
+// touches freed memory reads the zeros the host punched into it.
+struct ProtectEntry {
+  uint64_t addr;
+  uint64_t length;  // page multiple
+};
+constexpr uint32_t kMaxProtectEntries = 1024;
+
+struct ProtectBatch {
+  CommandHeader h;
+  uint32_t count;
+  uint32_t pad;
+  ProtectEntry entries[kMaxProtectEntries];
+};
+
+struct StreamCommand {
+  CommandHeader h;
+  uint32_t stream;  // slot index
+  uint32_t pad;
+};
+
+// What a program is for: the AI Core executor must export npurun_aicore_entry.
+enum class ProgramKind : uint32_t { AicoreBinary = 1, AicpuProgram = 2 };
+
+struct LoadProgramCommand {
+  CommandHeader h;
+  uint32_t program;  // handle chosen by the host
+  uint32_t kind;     // ProgramKind
+  uint64_t size;
+};
+
+struct HasSymbolCommand {
+  CommandHeader h;
+  uint32_t program;
+  uint32_t pad;
+  char name[256];
+};
+
+struct LaunchAicoreCommand {
+  CommandHeader h;
+  uint32_t stream;
+  uint32_t binary;
+  uint32_t blockDim;
+  uint32_t pad;
+  uint64_t kernelArgsAddr;
+};
+
+struct LaunchAicpuCommand {
+  CommandHeader h;
+  uint32_t stream;
+  uint32_t program;
+  uint32_t threads;
+  uint32_t argsSize;  // bytes that follow this header
+  char kernel[256];
+};
+
+struct Reply {
+  int32_t status;  // kOk or an ErrorCode
+  uint32_t pad;
+  char message[kMessageBytes];
+};
+constexpr int32_t kOk = -1;
+
+// Large enough for any command (a full ProtectBatch, or an AI CPU launch with its argument block).
+constexpr size_t kMaxCommandBytes = sizeof(ProtectBatch) > sizeof(LaunchAicpuCommand) + kMaxAicpuArgsBytes
+                                        ? sizeof(ProtectBatch)
+                                        : sizeof(LaunchAicpuCommand) + kMaxAicpuArgsBytes;
+
+// Exit status of a device process that recorded a fault and ended itself.
+constexpr int kFaultExitStatus = 86;
+
+}  // namespace npurun::wire
