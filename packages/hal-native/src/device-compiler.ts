@@ -9,6 +9,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { promises as fs, type Dirent } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadBinding } from './native';
 
 /** Stable codes of {@link DeviceCompileError}. */
 export const DeviceCompileErrorCode = {
@@ -318,21 +319,21 @@ function trimDiagnostics(text: string): string {
   return `${trimmed.slice(0, STDERR_LIMIT)}\n… (${trimmed.length - STDERR_LIMIT} more characters; see error.stderr)`;
 }
 
-/** True for a little- or big-endian ELF image of type ET_DYN (a shared object). */
-function isElfSharedObject(bytes: Uint8Array): boolean {
-  if (bytes.length < 18 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) return false;
-  const littleEndian = bytes[5] === 1;
-  const type = littleEndian ? (bytes[16] ?? 0) | ((bytes[17] ?? 0) << 8) : ((bytes[16] ?? 0) << 8) | (bytes[17] ?? 0);
-  return type === 3;
-}
-
+/**
+ * A cached image, when it is still a sound shared object: an entry truncated by a full disk or a
+ * killed writer (headers or segments pointing past its end) would crash the loader, so it is
+ * deleted and rebuilt instead.
+ */
 async function readCached(cachePath: string): Promise<Uint8Array | undefined> {
+  let bytes: Uint8Array;
   try {
-    const bytes = new Uint8Array(await fs.readFile(cachePath));
-    return isElfSharedObject(bytes) ? bytes : undefined;
+    bytes = new Uint8Array(await fs.readFile(cachePath));
   } catch {
     return undefined;
   }
+  if (loadBinding().checkElfImage(bytes) === '') return bytes;
+  await fs.rm(cachePath, { force: true });
+  return undefined;
 }
 
 const inFlight = new Map<string, Promise<DeviceProgramBuild>>();
@@ -475,8 +476,9 @@ async function compileInto(
       );
     }
     const image = new Uint8Array(await fs.readFile(tmpOut));
-    if (!isElfSharedObject(image)) {
-      throw new DeviceCompileError(`device program compile of ${sources.map((s) => s.label).join(', ')} produced no ELF shared object`, {
+    const unsound = loadBinding().checkElfImage(image);
+    if (unsound !== '') {
+      throw new DeviceCompileError(`device program compile of ${sources.map((s) => s.label).join(', ')} produced no usable ELF shared object: ${unsound}`, {
         code: DeviceCompileErrorCode.Failed,
         command: argv,
         stderr: diagnostics,

@@ -49,8 +49,9 @@ export const HalErrorCode = {
    * Simulator: device code faulted (a signal such as SIGSEGV, an escaping C++ exception, `exit()`)
    * or had to be killed because it ignored the stop flag. The message names the task, kernel, core
    * and cause (for a memory fault, the address and the nearest allocation). Sticky: every later
-   * call that uses the device fails with it until `reset()`; release calls (`free`, stream
-   * `destroy`, `unmapFromHost`, `close`) still succeed.
+   * call that uses the device fails with it until `reset()` (which starts a fresh device); release
+   * calls (`free`, stream `destroy`, `unmapFromHost`, `close`) still succeed, and `copyFromDevice`
+   * still reads what the device left in memory.
    */
   DeviceFault: 'HAL_DEVICE_FAULT',
   /** A host-side failure (a thread, a temporary file, a dlopen of a valid image). */

@@ -2,6 +2,7 @@
  * Opening the cann backend when the vendor runtime is missing or incomplete: a typed error at open
  * that names the library or symbol and where it looked, never a crash at first use.
  */
+import * as fs from 'node:fs';
 import { HalError, HalErrorCode, openDevice } from '../src';
 import { buildFakeCann, type FakeCann } from './fake-cann/build';
 import { runWithAddon } from './fake-cann/child';
@@ -40,6 +41,17 @@ it('a home without libruntime.so fails on it first', () => {
     code: HalErrorCode.LibraryNotFound,
     message: expect.stringContaining('libruntime.so'),
   });
+});
+
+it('a truncated library is a load error with the reason, not a crash of the process', () => {
+  const fake = build({});
+  const lib = `${fake.home}/lib64/libruntime.so`;
+  const bytes = fs.readFileSync(lib);
+  fs.writeFileSync(lib, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  const error = openError('a5', fake.home);
+  expect(error).toMatchObject({ code: HalErrorCode.LibraryNotFound, op: 'openDevice' });
+  expect(error.message).toContain(`${lib}: not a loadable library:`);
+  expect(error.message).toMatch(/spans bytes \d+\.\.\d+ but the image has \d+ \(truncated\?\)/);
 });
 
 it('a missing symbol names the symbol and the file that lacks it', () => {

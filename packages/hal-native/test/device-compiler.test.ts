@@ -1,7 +1,7 @@
 // The device-program compiler against the real g++/gcc: ELF output, the on-disk cache and what
 // its key covers, and typed errors carrying the compiler's diagnostics.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import {
   deviceCompilerInfo,
   type CompileDeviceProgramOptions,
 } from '../src/device-compiler';
+import { checkElfImage } from '../src/device';
 
 const run = promisify(execFile);
 
@@ -98,6 +99,17 @@ describe('compileDeviceProgram', () => {
     const again = await compileDeviceProgramDetailed(options);
     expect(again.cacheHit).toBe(false);
     expect(isElfSharedObject(again.image)).toBe(true);
+  });
+
+  it('discards a truncated cache entry (an ELF whose segments run past its end) and rebuilds it', async () => {
+    const options = { sources: [{ name: 'truncated.cpp', code: `${TRIVIAL}// truncated\n` }], cacheDir };
+    const first = await compileDeviceProgramDetailed(options);
+    writeFileSync(first.cachePath, first.image.subarray(0, Math.floor(first.image.byteLength / 2)));
+    expect(checkElfImage(readFileSync(first.cachePath))).toMatch(/truncated/);
+    const again = await compileDeviceProgramDetailed(options);
+    expect(again.cacheHit).toBe(false);
+    expect(again.image).toEqual(first.image);
+    expect(checkElfImage(readFileSync(first.cachePath))).toBe('');
   });
 
   it('passes defines (valued and bare) and keys the cache on them', async () => {

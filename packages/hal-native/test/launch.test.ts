@@ -209,6 +209,21 @@ describe.each(['a2a3sim', 'a5sim'] as const)('launch on %s', (platform) => {
     expect(thrown(() => device.registerAicoreBinary(new Uint8Array(0))).code).toBe(HalErrorCode.InvalidBinary);
   });
 
+  test('a truncated executor is HAL_INVALID_BINARY naming the image and why, and the device stays usable', () => {
+    for (const [load, image, what] of [
+      [(b: Uint8Array) => device.registerAicoreBinary(b), vectorAdd, 'AI Core executor binary'],
+      [(b: Uint8Array) => device.loadAicpuProgram(b), aicpuKernels, 'AI CPU executor program'],
+    ] as const) {
+      for (const keep of [0.25, 0.5, 0.9]) {
+        const e = thrown(() => load(image.subarray(0, Math.floor(image.byteLength * keep))));
+        expect(e.code).toBe(HalErrorCode.InvalidBinary);
+        expect(e.message).toContain(`the ${what} is invalid:`);
+        expect(e.message).toMatch(/spans bytes \d+\.\.\d+ but the image has \d+ \(truncated\?\)/);
+      }
+    }
+    expect(device.loadAicpuProgram(aicpuKernels).hasKernel('record_identity')).toBe(true);
+  });
+
   test('destroyed streams and stale handles are rejected', () => {
     const stream = device.createStream();
     stream.destroy();

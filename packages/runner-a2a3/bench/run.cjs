@@ -27,7 +27,7 @@ const {
 } = require('@npurun/runner-base');
 const { A2A3KernelArgs, A2A3Runner } = require('../dist');
 const { measure, writeResults } = require('../../../scripts/bench-kit.cjs');
-const { buildDriver } = require('./native-driver/build.cjs');
+const { buildDriver, deviceExecutable } = require('./native-driver/build.cjs');
 
 const ROUNDS = Number(process.env.NPURUN_BENCH_ROUNDS ?? 8);
 const RUNS_PER_ROUND = Number(process.env.NPURUN_BENCH_RUNS ?? 300);
@@ -87,7 +87,8 @@ function prepareDriverInputs(dir, { executors, kernels, runner, blockDim, aicpuT
 
 /** Runs the driver once; returns its per-run samples in µs. */
 async function driverRound(binary, dir, runs, warmup) {
-  const { stdout } = await promisify(execFile)(binary, [dir, String(runs), String(warmup)], { maxBuffer: 64 << 20 });
+  const env = { ...process.env, NPURUN_DEVICE_EXECUTABLE: deviceExecutable };
+  const { stdout } = await promisify(execFile)(binary, [dir, String(runs), String(warmup)], { maxBuffer: 64 << 20, env });
   const samples = stdout.trim().split('\n').map((line) => line.split(' ').map(Number));
   if (samples.length !== runs) throw new Error(`driver printed ${samples.length} samples, expected ${runs}`);
   return samples.map(([overheadNs, wallNs, deviceNs]) => ({ overheadUs: overheadNs / 1e3, wallUs: wallNs / 1e3, deviceUs: deviceNs / 1e3 }));

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { compileDeviceProgram, type CompileDeviceProgramOptions, type DeviceSource, type Platform } from '@npurun/hal-native';
 import { InvalidArgumentError, KernelCompileError, RunnerErrorCode } from './errors';
 import { runtimeImageIncludeDir } from './runtime-image/header';
+import { simDeviceIncludeDir } from './sim-executor';
 
 /** Options of {@link compileKernel}. */
 export interface CompileKernelOptions {
@@ -15,7 +16,7 @@ export interface CompileKernelOptions {
   sources: readonly DeviceSource[];
   /** Target platform. */
   platform: Platform;
-  /** Extra include directories (the device ABI and runtime-image headers are always available). */
+  /** Extra include directories (the kernel ABI, device ABI and runtime-image headers are always on the path). */
   includeDirs?: readonly string[];
   /** Macros: `true` → `-DNAME`, other values → `-DNAME=value`. */
   defines?: Readonly<Record<string, string | number | true>>;
@@ -59,7 +60,8 @@ export function findVendorKernelCompiler(ascendHomePath: string | undefined = pr
  * Compiles kernel sources into a kernel image.
  *
  * - `a2a3sim` / `a5sim`: an ELF shared object built by `compileDeviceProgram` (cached by
- *   content), with `<npurun/device_abi.h>` and `<npurun/runtime_image.h>` on the include path and
+ *   content), with the kernel ABI (`<npurun/sim_kernel.h>`, `<npurun/device_abi.h>`) and
+ *   `<npurun/runtime_image.h>` on the include path and
  *   `NPURUN_ARCH_A2A3` or `NPURUN_ARCH_A5` defined.
  * - `a2a3` / `a5`: rejected with `KERNEL_COMPILER_NOT_FOUND` when no `ccec` is found under
  *   `$ASCEND_HOME_PATH`, else with `KERNEL_COMPILE_UNSUPPORTED` (hardware kernel builds are not
@@ -86,7 +88,7 @@ export async function compileKernel(options: CompileKernelOptions): Promise<Uint
   const arch = platform === 'a2a3sim' ? 'A2A3' : 'A5';
   const compileOptions: CompileDeviceProgramOptions = {
     sources: options.sources,
-    includeDirs: [runtimeImageIncludeDir(), ...(options.includeDirs ?? [])],
+    includeDirs: [simDeviceIncludeDir, runtimeImageIncludeDir(), ...(options.includeDirs ?? [])],
     defines: { [`NPURUN_ARCH_${arch}`]: true, NPURUN_SIM: true, ...(options.defines ?? {}) },
     ...(options.extraFlags !== undefined ? { extraFlags: options.extraFlags } : {}),
   };

@@ -1,5 +1,7 @@
 #include "cann/vendor_loader.h"
 
+#include "core/elf_check.h"
+
 #include <dlfcn.h>
 #include <sys/stat.h>
 
@@ -28,6 +30,14 @@ OpenedLibrary openLibrary(const std::string& libName, const std::vector<std::str
     if (!bare && !fileExists(candidate)) {
       tried += "\n  " + candidate + " (no such file)";
       continue;
+    }
+    // dlopen maps what the headers promise; a truncated library would be a SIGBUS, not an error.
+    if (!bare) {
+      const std::string unsound = checkElfFile(candidate);
+      if (!unsound.empty()) {
+        tried += "\n  " + candidate + ": not a loadable library: " + unsound;
+        continue;
+      }
     }
     // RTLD_LOCAL: the vendor's symbols stay out of the global scope, where they could collide with
     // another copy of the runtime (or a test's fake) loaded by something else in the process.

@@ -218,6 +218,7 @@ void DeviceServer::failStreamItem(uint32_t slot, ErrorCode code, const std::stri
   if (wire::loadAcquire(&s.failed) == 0) {
     s.failCode = static_cast<int32_t>(code);
     s.hasBackendCode = 0;
+    copyName(s.failOp, sizeof s.failOp, "synchronize");
     copyName(s.failMessage, sizeof s.failMessage, message.c_str());
     wire::storeRelease(&s.failed, 1);
   }

@@ -44,6 +44,7 @@ void DeviceStream::runLoop() {
         slot_->failCode = static_cast<int32_t>(e.code());
         slot_->hasBackendCode = e.backendCode().has_value() ? 1 : 0;
         slot_->failBackendCode = e.backendCode().value_or(0);
+        copyName(slot_->failOp, sizeof slot_->failOp, e.op().c_str());
         copyName(slot_->failMessage, sizeof slot_->failMessage, e.what());
         wire::storeRelease(&slot_->failed, 1);
       }

@@ -14,6 +14,7 @@ uint64_t alignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 // What an allocation occupies: its pages plus the guard page after them.
 uint64_t footprint(uint64_t size) { return alignUp(size, kPage) + kPage; }
 std::string bytes(uint64_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
+std::string sized(uint64_t n) { return std::to_string(n) + "-byte"; }
 }  // namespace
 
 AddressSpace::AddressSpace(uint8_t* hostBase, uint64_t deviceBase, uint64_t capacity, int memfd, wire::PageMap pages,
@@ -164,12 +165,12 @@ std::string AddressSpace::describe(uint64_t addr) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = findContaining(addr);
   if (it != live_.end()) {
-    return a + " is inside the " + bytes(it->second) + " allocation at " + hexAddress(it->first) + " (offset " +
+    return a + " is inside the " + sized(it->second) + " allocation at " + hexAddress(it->first) + " (offset " +
            std::to_string(addr - it->first) + ")";
   }
   for (auto f = freed_.rbegin(); f != freed_.rend(); ++f) {
     if (addr >= f->first && addr - f->first < alignUp(f->second, kPage)) {
-      return a + " is inside the " + bytes(f->second) + " allocation at " + hexAddress(f->first) +
+      return a + " is inside the " + sized(f->second) + " allocation at " + hexAddress(f->first) +
              ", which was freed (a use after free)";
     }
   }
@@ -179,11 +180,11 @@ std::string AddressSpace::describe(uint64_t addr) const {
   if (next != live_.begin()) {
     auto prev = std::prev(next);
     pastBy = addr - (prev->first + prev->second);
-    below = a + " is " + bytes(pastBy) + " past the end of the " + bytes(prev->second) + " allocation at " +
+    below = a + " is " + bytes(pastBy) + " past the end of the " + sized(prev->second) + " allocation at " +
             hexAddress(prev->first) + " (offset " + std::to_string(addr - prev->first) + ")";
   }
   if (next != live_.end() && next->first - addr < pastBy) {
-    return a + " is " + bytes(next->first - addr) + " before the start of the " + bytes(next->second) +
+    return a + " is " + bytes(next->first - addr) + " before the start of the " + sized(next->second) +
            " allocation at " + hexAddress(next->first);
   }
   if (!below.empty()) return below;

@@ -183,7 +183,7 @@ void SimBackend::copyToDevice(uint64_t dst, const void* src, uint64_t size) {
 }
 
 void SimBackend::copyFromDevice(void* dst, uint64_t src, uint64_t size) {
-  checkHealthy("copyFromDevice");
+  // Still allowed on a faulted device: what the device left in memory is the post-mortem.
   std::memcpy(dst, memory_->resolve(src, size, "copyFromDevice"), size);
 }
 
@@ -293,8 +293,9 @@ void SimBackend::synchronize(StreamId id, uint32_t timeoutMs) {
     std::optional<int64_t> backendCode;
     if (s.hasBackendCode) backendCode = s.failBackendCode;
     const std::string message(s.failMessage, strnlen(s.failMessage, sizeof s.failMessage));
+    std::string op(s.failOp, strnlen(s.failOp, sizeof s.failOp));
     wire::storeRelease(&s.failed, 0);
-    throw HalException(code, "synchronize", message, backendCode);
+    throw HalException(code, op.empty() ? "synchronize" : op, message, backendCode);
   }
 }
 

@@ -4,7 +4,8 @@
 // anything crosses to the device, and turns the device process's death into a sticky fault:
 // HAL_DEVICE_FAULT, naming the task, kernel, core and cause, on every later call that would use the
 // device. Calls that only release (free, destroyStream, unmapFromHost) still succeed on a faulted
-// device so teardown needs no special path, and reset starts a fresh device process.
+// device so teardown needs no special path, copyFromDevice still reads what the device left in
+// memory (the post-mortem), and reset starts a fresh device process.
 #pragma once
 
 #include <atomic>

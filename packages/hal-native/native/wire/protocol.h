@@ -49,6 +49,7 @@ struct alignas(64) StreamSlot {
   int32_t failCode;  // an ErrorCode
   int64_t failBackendCode;
   uint32_t hasBackendCode;
+  char failOp[32];  // the HAL operation the failure is reported as (e.g. launchAicpu)
   char failMessage[kMessageBytes];
 };
 

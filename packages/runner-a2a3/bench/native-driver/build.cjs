@@ -16,10 +16,18 @@ const includeDir = path.join(halRoot, 'include');
 /** Every file the build reads, sorted, so the hash is stable. */
 function inputs(headersDir) {
   const list = (dir, re) => fs.readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => path.join(dir, f));
-  const sources = [path.join(__dirname, 'driver.cc'), ...list(path.join(nativeDir, 'core'), /\.cc$/), ...list(path.join(nativeDir, 'sim'), /\.cc$/)];
+  // The host side of the simulator (sim/) and its wire to the device process (wire/); the device
+  // process itself is the addon's own npurun-device executable (see deviceExecutable).
+  const sources = [
+    path.join(__dirname, 'driver.cc'),
+    ...list(path.join(nativeDir, 'core'), /\.cc$/),
+    ...list(path.join(nativeDir, 'sim'), /\.cc$/),
+    ...list(path.join(nativeDir, 'wire'), /\.cc$/),
+  ];
   const headers = [
     ...list(path.join(nativeDir, 'core'), /\.h$/),
     ...list(path.join(nativeDir, 'sim'), /\.h$/),
+    ...list(path.join(nativeDir, 'wire'), /\.h$/),
     ...list(path.join(includeDir, 'npurun'), /\.h$/),
     ...list(path.join(headersDir, 'npurun'), /\.h$/),
   ];
@@ -48,4 +56,7 @@ function buildDriver(headersDir) {
   return { binary, cached: false };
 }
 
-module.exports = { buildDriver };
+/** The device process the driver starts: the one built with the addon, so both sides of the benchmark drive the same. */
+const deviceExecutable = path.join(halRoot, 'build', 'Release', 'npurun-device');
+
+module.exports = { buildDriver, deviceExecutable };

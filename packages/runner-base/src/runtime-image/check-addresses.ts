@@ -34,8 +34,8 @@ function hex(v: bigint): string {
 }
 
 /**
- * Checks every address argument of every task against `live`: each must lie inside one live
- * allocation, and a described tensor's bytes must fit in it. (Kernel images need no check here: a
+ * Checks every address argument of every task that runs a kernel against `live`: each must lie
+ * inside one live allocation, and a described tensor's bytes must fit in it. (Kernel images need no check here: a
  * task whose image cannot be loaded fails the run naming the task.)
  *
  * @throws GraphError (`argumentAddress`) naming the task, the argument and the address
@@ -43,6 +43,8 @@ function hex(v: bigint): string {
 export function checkGraphAddresses(graph: TaskGraph, live: readonly LiveRange[]): void {
   const sorted = [...live].sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
   graph.tasks.forEach((task, t) => {
+    // A dependency-only task carries its arguments for the record; nothing ever dereferences them.
+    if (task.kernel === null || task.kernel === undefined) return;
     const kernel = typeof task.kernel === 'number' ? graph.kernels[task.kernel]?.name : undefined;
     const who = `task ${t}${task.label !== undefined ? ` ('${task.label}')` : ''}${kernel !== undefined ? ` (kernel '${kernel}')` : ''}`;
     (task.args ?? []).forEach((arg, a) => {

@@ -331,19 +331,20 @@ export function describeCannRun(target: CannRunnerTarget): void {
 
     it('a run that times out faults the runner; finalize still releases everything', async () => {
       const { log, runner, tensor } = await touchSession({ KERNEL_MS: '2000' }, { runTimeoutMs: 100 });
+      const before = log.count();
       await expect(runner.runPrepared('touch', { tensor })).rejects.toMatchObject({
         code: RunnerErrorCode.RunTimeout,
         cause: expect.objectContaining({ code: HalErrorCode.SyncTimeout, backendCode: 507046 }),
       });
       expect(runner.isFaulted).toBe(true);
+      // The timeout stopped the device work at once: both streams were destroyed by the run itself.
+      expect(rendered(log.calls(), before).slice(-2)).toEqual(['rtStreamDestroy stream=s1', 'rtStreamDestroy stream=s2']);
       await expect(runner.runPrepared('touch', { tensor })).rejects.toMatchObject({ code: RunnerErrorCode.Faulted });
       const failed = log.count();
       await runner.finalize();
       const calls = log.calls();
-      // Nothing of the run was freed while the device might still use it: finalize frees it, streams first.
+      // Nothing of the run was freed while the device might still use it: finalize frees it.
       expect(rendered(calls, failed)).toEqual([
-        'rtStreamDestroy stream=s1',
-        'rtStreamDestroy stream=s2',
         'rtFree #1',
         'rtFree #2',
         'rtFree #3',
