@@ -197,8 +197,10 @@ void DeviceProcess::watch() {
     std::lock_guard<std::mutex> lock(mu_);
     exit.killReason = killReason_;
   }
-  ended_.store(true, std::memory_order_release);
+  // The handler records the fault before anyone can see the process as ended, so a waiter that
+  // finds it gone always finds the reason too.
   if (onExit_) onExit_(exit);
+  ended_.store(true, std::memory_order_release);
   // Anyone waiting on the device's progress wakes up and finds it gone.
   for (auto& slot : control_->streams) wire::futexWakeAll(&slot.completed);
   std::lock_guard<std::mutex> lock(mu_);

@@ -273,6 +273,7 @@ void SimBackend::synchronize(StreamId id, uint32_t timeoutMs) {
     if (static_cast<int32_t>(completed - target) >= 0) break;
     checkHealthy("synchronize");
     if (!process->alive()) {
+      checkHealthy("synchronize");
       throw HalException(ErrorCode::InvalidHandle, "synchronize",
                          "synchronize: the device was reset or closed while waiting for stream " + std::to_string(id));
     }
