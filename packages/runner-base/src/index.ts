@@ -52,3 +52,5 @@ export * from './workloads';
 // the CLI skeleton of npurun-a2a3 / npurun-a5
 export * from './cli';
 export { KERNEL_ARGS_FRONT } from './kernel-args-front';
+// reading a run's files, its report and .npy export (the CLI's `view` / `export-npy`)
+export { readRun, writeReport, exportNpy, ResultsError, ResultsErrorCode, type RunResults, type NpyExport } from '@npurun/results';
