@@ -32,6 +32,7 @@ namespace NpurunReport {
     private readonly laneY: number[] = [];
     private readonly trackOfLane = new Map<number, CounterTrack>();
     private readonly counterMax: number[] = [];
+    private readonly colors: string[];
     private height = 0;
     private width = 0;
     private drag: { x: number; t0: number; t1: number; moved: boolean } | undefined;
@@ -58,6 +59,10 @@ namespace NpurunReport {
         for (const t of counters.tracks) this.trackOfLane.set(t.lane, t);
         counters.names.forEach((_, k) => this.counterMax.push(Math.max(1, ...counters.tracks.map((t) => Math.max(0, ...t.values[k]!)))));
       }
+      // One colour per (name, kind), computed once: per-bar colour work dominates a 100 k-bar frame.
+      const kindOfName: number[] = [];
+      for (let i = 0; i < b.name.length; i++) kindOfName[b.name[i]!] = b.kind[i]!;
+      this.colors = tl.names.map((n, k) => colorOf(n, kindOfName[k] ?? KIND_TASK));
       this.t1 = Math.max(tl.endUs, 1e-3) * 1.02;
       this.layout();
       this.bind();
@@ -124,7 +129,8 @@ namespace NpurunReport {
         ctx.fillRect(GUTTER, y, this.width - GUTTER, LANE);
         ctx.fillStyle = '#374151';
         ctx.fillText(this.tl.lanes[l]!.name, 4, y + LANE / 2);
-        let paintedTo = -Infinity;
+        let paintedPx = -1;
+        let fill = '';
         for (let i = this.firstVisible(l); i < this.laneTo[l]!; i++) {
           const start = b.start[i]!;
           if (start > this.t1) break;
@@ -132,19 +138,25 @@ namespace NpurunReport {
           const x1 = this.xOf(start + b.dur[i]!);
           if (x1 < GUTTER) continue;
           const kind = b.kind[i]!;
-          const name = this.tl.names[b.name[i]!]!;
           if (kind === KIND_DUMMY) {
             this.diamond(ctx, x0, y + LANE / 2, i === this.selected);
+            fill = '';
             drawn++;
             continue;
           }
           const w = Math.max(1, x1 - x0);
-          if (w <= 1 && x0 < paintedTo) continue; // sub-pixel bar on a painted pixel
-          ctx.fillStyle = i === this.selected ? '#1d4ed8' : colorOf(name, kind);
+          const px = x0 | 0;
+          if (w < 1.5 && px <= paintedPx) continue; // a sub-pixel bar on a pixel already painted
+          paintedPx = Math.max(paintedPx, Math.ceil(x0 + w) - 1);
+          const color = i === this.selected ? '#1d4ed8' : this.colors[b.name[i]!]!;
+          if (color !== fill) {
+            ctx.fillStyle = color;
+            fill = color;
+          }
           ctx.fillRect(x0, y + 2, w, LANE - 4);
-          paintedTo = x0 + w;
           drawn++;
           if (w > 48) {
+            const name = this.tl.names[b.name[i]!]!;
             ctx.save();
             ctx.beginPath();
             ctx.rect(x0, y, w, LANE);

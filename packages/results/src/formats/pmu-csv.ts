@@ -51,10 +51,16 @@ function int(cell: string | undefined, file: string, where: string): number {
 /** Parses the file. */
 export function parsePmuCsv(text: string, file = 'pmu.csv'): PmuTable {
   let records: string[][];
-  try {
-    records = parse(text, { relax_column_count: false, skip_empty_lines: true }) as string[][];
-  } catch (e) {
-    throw badFile(file, `not valid CSV (${(e as Error).message})`, e);
+  if (!text.includes('"')) {
+    // No quoted cell (npurun never writes one): plain splitting is the same parse, many times faster.
+    records = text.split('\n').filter((l) => l !== '').map((l) => l.split(','));
+    if (records.some((r) => r.length !== records[0]!.length)) throw badFile(file, 'not valid CSV (rows of different lengths)');
+  } else {
+    try {
+      records = parse(text, { relax_column_count: false, skip_empty_lines: true }) as string[][];
+    } catch (e) {
+      throw badFile(file, `not valid CSV (${(e as Error).message})`, e);
+    }
   }
   const header = records[0];
   if (header === undefined || FIXED.some((c, i) => header[i] !== c)) throw badFile(file, `expected the columns ${FIXED.join(',')},…, got ${JSON.stringify(header)}`);

@@ -159,6 +159,9 @@ export interface ReportModel {
   notes: string[];
 }
 
+/** Microseconds rounded to the nanosecond: the files' resolution, and short in JSON. */
+const ns = (us: number): number => Math.round(us * 1000) / 1000;
+
 class Names {
   readonly list: string[] = [];
   private readonly index = new Map<string, number>();
@@ -277,8 +280,8 @@ function buildTimeline(r: RunResults, tasksById: Map<number, RunResults['run']['
   let endUs = 0;
   bars.forEach((b, i) => {
     cols.lane.push(b.lane);
-    cols.start.push(b.start);
-    cols.dur.push(b.dur);
+    cols.start.push(ns(b.start));
+    cols.dur.push(ns(b.dur));
     cols.name.push(b.name);
     cols.kind.push(b.kind);
     cols.task.push(b.task);
@@ -326,8 +329,8 @@ function buildCounters(r: RunResults, timeline: ReportTimeline): ReportCounters 
       track = { lane, start: [], end: [], values: names.map(() => []) };
       tracks.set(lane, track);
     }
-    track.start.push(s.start);
-    track.end.push(s.end);
+    track.start.push(ns(s.start));
+    track.end.push(ns(s.end));
     track.values[0]!.push(Number(row.totalCycles));
     row.counters.forEach((v, k) => track!.values[k + 1]!.push(v));
   }
