@@ -37,7 +37,7 @@ test('a shape that does not match the data is refused with a typed error', () =>
 test('half-precision element types decode exactly', () => {
   expect([0x3c00, 0xc000, 0x7bff, 0x0001, 0x7c00].map(halfToNumber)).toEqual([1, -2, 65504, 2 ** -24, Infinity]);
   const bf16 = dtypeInfo('bfloat16')!.decode(new Uint8Array([0x80, 0x3f, 0x40, 0xc0])); // 1.0, -3.0
-  expect(Array.from(bf16)).toEqual([1, -3]);
+  expect(Array.from(bf16 as Float32Array)).toEqual([1, -3]);
   expect(dtypeInfo('FLOAT16')!.npy).toBe('<f2');
   expect(dtypeInfo('no-such-type')).toBeUndefined();
 });

@@ -62,10 +62,10 @@ export async function loadReport(context: BrowserContext, file: string): Promise
     return route.abort();
   });
   await page.goto(url);
-  await page.waitForFunction(() => document.body.dataset.rendered === 'true', null, { timeout: 30_000 });
-  const state = await page.evaluate(() => {
-    const r = (window as unknown as { __npurunReport: LoadedReport['state'] }).__npurunReport;
-    return { firstRenderMs: r.firstRenderMs, bars: r.bars, arrows: r.arrows, arrowsHidden: r.arrowsHidden, lanes: r.lanes };
-  });
+  // Page code is passed as text: these tests are type-checked for Node, without the DOM's types.
+  await page.waitForFunction('document.body.dataset.rendered === "true"', null, { timeout: 30_000 });
+  const state = await page.evaluate<LoadedReport['state']>(
+    '(() => { const r = window.__npurunReport; return { firstRenderMs: r.firstRenderMs, bars: r.bars, arrows: r.arrows, arrowsHidden: r.arrowsHidden, lanes: r.lanes }; })()',
+  );
   return { page, errors, foreignRequests, state };
 }

@@ -225,13 +225,13 @@ export function describeRunResults(target: ArchRunnerTarget): void {
           expect(loaded.state.bars).toBeGreaterThanOrEqual(1);
           expect({ name: r.name, arrows: loaded.state.arrows }).toEqual({ name: r.name, arrows });
           // Arrows are red on the canvas: some pixels say so.
-          const red = await loaded.page.evaluate(() => {
-            const c = document.getElementById('timeline') as HTMLCanvasElement;
-            const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          const red = await loaded.page.evaluate<number>(`(() => {
+            const c = document.getElementById('timeline');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
             let n = 0;
-            for (let i = 0; i < d.length; i += 4) if (d[i]! > 180 && d[i + 1]! < 120 && d[i + 2]! < 120) n++;
+            for (let i = 0; i < d.length; i += 4) if (d[i] > 180 && d[i + 1] < 120 && d[i + 2] < 120) n++;
             return n;
-          });
+          })()`);
           if (arrows > 0) expect(red).toBeGreaterThan(0);
           await loaded.page.close();
           fs.rmSync(file);
@@ -248,10 +248,7 @@ export function describeRunResults(target: ArchRunnerTarget): void {
         const file = writeReport(r.results);
         const { page, errors } = await loadReport(browser.context, file);
         const view = (): Promise<{ t0: number; t1: number }> =>
-          page.evaluate(() => {
-            const s = (window as unknown as { __npurunReport: { swimlane: { t0: number; t1: number } } }).__npurunReport.swimlane;
-            return { t0: s.t0, t1: s.t1 };
-          });
+          page.evaluate<{ t0: number; t1: number }>('(() => { const s = window.__npurunReport.swimlane; return { t0: s.t0, t1: s.t1 }; })()');
         const before = await view();
         const box = (await page.locator('#timeline').boundingBox())!;
         await page.mouse.move(box.x + box.width / 2, box.y + 30);
