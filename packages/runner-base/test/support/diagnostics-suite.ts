@@ -125,7 +125,6 @@ function checkRunFiles(out: string, run: RunResult, e: ExpectedRun, schedulerThr
   const phaseLanes = [...new Set(phases.map((p) => p.tid!))];
   expect(phaseLanes.map((tid) => threadNames.get(tid)).every((n) => n !== undefined && /^AICPU (sched|orch) \d+$/.test(n))).toBe(true);
   expect([...threadNames.values()].filter((n) => n.startsWith('AICPU')).length).toBe(phaseLanes.length);
-  expect(phaseLanes.filter((tid) => threadNames.get(tid)!.startsWith('AICPU sched')).length).toBeLessThanOrEqual(schedulerThreads);
   expect(phases.some((p) => p.name === 'dispatch')).toBe(true);
   expect(phases.some((p) => p.name === 'complete')).toBe(true);
 
