@@ -8,6 +8,7 @@
  * after it. {@link RunCollector.finalize} frees (and unmaps) exactly once.
  */
 import type { ByteSize, HostMapping } from '@npurun/hal-native';
+import type { TraceInputs } from './trace/inputs';
 
 /** The names of the diagnostics (SPEC §8). */
 export type DiagnosticName = 'tensorDump' | 'l2Swimlane' | 'pmu' | 'depGen' | 'scopeStats';
@@ -84,6 +85,11 @@ export interface ExportOptions {
   dependencyEdges?: Iterable<DependencyEdge>;
   /** l2 swimlane: kernel names by func id for the trace (default `func_<id>`). */
   kernelNames?: ReadonlyMap<number, string>;
+  /**
+   * l2 swimlane: what the trace joins in besides its own records — the host's task graph, the
+   * trace process, the PMU samples and scope boundaries of the run's other collectors.
+   */
+  trace?: TraceInputs;
 }
 
 /** Counts a collector reports after reconcile; they go into `run.json`. */

@@ -33,7 +33,12 @@ export { L2SwimlaneCollector, L2_PERF_RECORDS_FILE, SWIMLANE_TRACE_FILE, type L2
 export { L2TaskStore, TASK_ROW, type L2TaskRow, type PhaseClass } from './l2-swimlane/task-store';
 export { AicoreJoin } from './l2-swimlane/join';
 export { writeL2PerfJson, type L2ExportMeta } from './l2-swimlane/export-json';
-export { writeSwimlaneTrace, coreTid, aicpuTid, type TraceMeta } from './l2-swimlane/export-trace';
+export { writeSwimlaneTrace, coreTid, aicpuTid, coreLaneName, DUMMY_TID, SCOPE_TID, type TraceMeta } from './l2-swimlane/export-trace';
+export type { HostTask, TraceProcess, PmuSample, PmuSamples, ScopeBoundary, TraceInputs } from './trace/inputs';
+export { combineArrows, hostEdges, arrowName, type ArrowSource, type DependencyArrow } from './trace/arrows';
+export { dummyCompletionTimes } from './trace/dummies';
+export { pairScopes, scopeSlices, type ScopePair, type ScopeSlice } from './trace/scope-slices';
+export { decodeScopeStatsRecord } from './scope-stats/decode';
 export { phaseName, phaseClassOf } from './l2-swimlane/phases';
 export { TensorDumpCollector, TENSOR_DUMP_DIR, TENSOR_DUMP_MANIFEST, TENSOR_DUMP_BIN, type TensorDumpCollectorOptions } from './tensor-dump/collector';
 export { formatDumpManifestEntry, formatDumpManifestHead, type DumpManifestCounts, type DumpManifestEntry } from './tensor-dump/manifest';

@@ -8,6 +8,8 @@ export { A2A3Runner, type A2A3RunnerOptions } from './a2a3-runner';
 export { A2A3KernelArgs } from './kernel-args';
 export { workloads, workloadNames, runWorkload, type Workload, type WorkloadResult, type WorkloadName } from '@npurun/runner-base';
 export { DeviceRunnerBase } from '@npurun/runner-base';
+// a run's files after the run: typed reader, offline report, .npy export (`@npurun/results`)
+export { readRun, writeReport, exportNpy, ResultsError, ResultsErrorCode, type RunResults, type NpyExport } from '@npurun/runner-base';
 export { HalError } from '@npurun/hal-native';
 export { main as runCliMain, cliSpec } from './cli';
 // dep_gen: a2a3's dependency capture and its deps.json replay

@@ -29,7 +29,8 @@ interface TraceEvent {
   ts?: number;
   bp?: string;
   cat?: string;
-  args?: { task_id?: string };
+  name?: string;
+  args?: { task_id?: number };
 }
 
 interface Observed {
@@ -138,26 +139,28 @@ describe('dep_gen on a2a3sim', () => {
     });
   }
 
-  it('with the l2 swimlane on, swimlane.trace.json has a flow pair for every edge between kernel tasks', async () => {
+  it('with the l2 swimlane on, swimlane.trace.json has a flow pair for every captured edge, dependency-only tasks included', async () => {
     for (const name of ['prepared_callable', 'dummy_task'] as const) {
       const { proxy, seen } = recording(runner, root, { diagnostics: { depGen: true, l2Swimlane: 1 } });
       expect((await workloads[name].run(proxy)).verified).toBe(true);
       for (const o of seen) {
         checkAgainstGraph(o);
         const trace = JSON.parse(fs.readFileSync(path.join(o.dir, 'swimlane.trace.json'), 'utf8')) as { traceEvents: TraceEvent[] };
-        const slices = new Map(trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'task').map((e) => [e.args!.task_id!, e]));
+        // Kernel tasks are slices on their core; dependency-only tasks instants on their own lane.
+        const anchors = new Map(trace.traceEvents.filter((e) => (e.ph === 'X' && e.cat === 'task') || e.ph === 'i').map((e) => [String(e.args!.task_id!), e]));
         const starts = trace.traceEvents.filter((e) => e.ph === 's' && e.cat === 'flow');
         const ends = new Map(trace.traceEvents.filter((e) => e.ph === 'f' && e.cat === 'flow').map((e) => [e.id, e]));
-        const kernelEdges = readDeps(o.dir).edges.filter((e) => slices.has(e.pred) && slices.has(e.succ));
-        if (name === 'prepared_callable') expect(kernelEdges.length).toBeGreaterThan(0);
+        const edges = readDeps(o.dir).edges;
+        expect(edges.length).toBeGreaterThan(0);
         const drawn = starts.map((s) => {
           const f = ends.get(s.id)!;
           expect(f.bp).toBe('e');
-          const from = [...slices].find(([, x]) => x.tid === s.tid && x.ts === s.ts)![0];
-          const to = [...slices].find(([, x]) => x.tid === f.tid && x.ts === f.ts)![0];
+          expect(s.name).toBe('dependency'); // the host graph and dep_gen agree
+          const from = [...anchors].find(([, x]) => x.tid === s.tid && x.ts === s.ts)![0];
+          const to = [...anchors].find(([, x]) => x.tid === f.tid && x.ts === f.ts)![0];
           return `${from}>${to}`;
         });
-        expect(drawn.sort()).toEqual(kernelEdges.map((e) => `${e.pred}>${e.succ}`).sort());
+        expect(drawn.sort()).toEqual(edges.map((e) => `${e.pred}>${e.succ}`).sort());
       }
     }
   });

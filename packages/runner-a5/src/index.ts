@@ -8,5 +8,7 @@ export { A5Runner, type A5RunnerOptions } from './a5-runner';
 export { A5KernelArgs } from './kernel-args';
 export { workloads, workloadNames, runWorkload, type Workload, type WorkloadResult, type WorkloadName } from '@npurun/runner-base';
 export { DeviceRunnerBase } from '@npurun/runner-base';
+// a run's files after the run: typed reader, offline report, .npy export (`@npurun/results`)
+export { readRun, writeReport, exportNpy, ResultsError, ResultsErrorCode, type RunResults, type NpyExport } from '@npurun/runner-base';
 export { HalError } from '@npurun/hal-native';
 export { main as runCliMain, cliSpec } from './cli';

@@ -23,8 +23,12 @@ import type { RunContext } from './run-context';
 /** The diagnostics every arch shares (dep_gen is a2a3's own). */
 export type SharedDiagnosticName = 'l2Swimlane' | 'tensorDump' | 'pmu' | 'scopeStats';
 
-/** The shared diagnostics in the order a run creates them. */
-export const SHARED_DIAGNOSTICS: readonly SharedDiagnosticName[] = ['tensorDump', 'l2Swimlane', 'pmu', 'scopeStats'];
+/**
+ * The shared diagnostics in the order a run creates (and so tears down and exports) them. The l2
+ * swimlane comes last: its trace joins in the PMU samples and scope boundaries, which must have been
+ * reconciled by then.
+ */
+export const SHARED_DIAGNOSTICS: readonly SharedDiagnosticName[] = ['tensorDump', 'pmu', 'scopeStats', 'l2Swimlane'];
 
 /** The names of a KernelArgs layout's 64-bit address fields. */
 export type AddressField<K> = { [F in keyof K & string]: K[F] extends bigint ? F : never }[keyof K & string];

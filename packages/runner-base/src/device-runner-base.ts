@@ -18,6 +18,7 @@ import type {
   StreamsSyncError,
 } from '@npurun/hal-native';
 import { HalErrorCode, openDevice } from '@npurun/hal-native';
+import { randomUUID } from 'node:crypto';
 import type { CollectorDeviceMemory, DiagnosticName, ExportOptions } from '@npurun/collectors';
 import { AicoreExecutor } from './aicore-executor';
 import { resolveAicpuThreads, resolveBlockDim } from './block-dim';
@@ -47,6 +48,9 @@ import { SimDispatchHeader, encodeSimDispatchBlock } from './sim-dispatch';
 import { resolveExecutors } from './sim-executor';
 import { StaticArenas } from './static-arenas';
 import { toByteSize, toDeviceAddress, toIntInRange } from './validate';
+import { buildTaskTable } from './task-table';
+import { runIdentity, toRunTag } from './run-identity';
+import { traceExportOptions } from './trace-inputs';
 
 /** Opens a HAL device; injectable so tests can pass an in-memory device. */
 export type HalFactory = (options: OpenDeviceOptions) => HalDevice;
@@ -573,7 +577,10 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     const aicpuThreads = resolveAicpuThreads('run', request.aicpuThreads, state.device.properties);
 
     const kernelNames = new Map(request.graph.kernels.map((k, i) => [i, k.name] as const));
-    const execution = this.executeRun(state, { blockDim, aicpuThreads, timeoutMs, diagnostics, outputDir, outputs, image, kernelNames });
+    const tag = request.tag === undefined ? undefined : toRunTag(request.tag);
+    const taskTable = outputDir === undefined ? undefined : buildTaskTable(request.graph);
+    const runId = randomUUID();
+    const execution = this.executeRun(state, { blockDim, aicpuThreads, timeoutMs, diagnostics, outputDir, outputs, image, kernelNames, runId, tag, taskTable });
     this.inFlight = execution;
     try {
       return await execution;
@@ -631,6 +638,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
             ? { error: { code: String((failure as { code?: unknown }).code ?? 'UNKNOWN'), message: errorMessage(failure) } }
             : {}),
           extra: { ...this.describeRun(ctx), ...ctx.runInfo },
+          ...runIdentity(this.spec.arch, this.platform, this.deviceId, settings),
         });
         ctx.files.push(await writeRunJson(settings.outputDir, json));
       } catch (e) {
@@ -740,7 +748,8 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
    * func id device programs record) plus whatever {@link collectorExportOptions} adds.
    */
   private exportOptions(ctx: RunContext, entry: RunCollectorEntry, incomplete: boolean): ExportOptions {
-    return { kernelNames: ctx.settings.kernelNames, ...this.collectorExportOptions(ctx, entry), incomplete };
+    const trace = traceExportOptions(ctx, entry, this.spec.arch, this.platform, this.deviceId);
+    return { kernelNames: ctx.settings.kernelNames, ...trace, ...this.collectorExportOptions(ctx, entry), incomplete };
   }
 
   private async launchAndWait(state: DeviceState, ctx: RunContext): Promise<void> {

@@ -24,6 +24,9 @@ export { encodeRuntimeImage, type RuntimeImage } from './runtime-image/encode';
 export { decodeRuntimeImage, type DecodedRuntimeImage, type DecodedTask, type DecodedKernel, type DecodedTensor } from './runtime-image/decode';
 export { runtimeImageHeaderText, writeRuntimeImageHeader, runtimeImageIncludeDir } from './runtime-image/header';
 export * from './run-types';
+export { buildTaskTable, type RunTaskTable, type RunTaskRow, type RunKernelRow, type RunTaskCoreType } from './task-table';
+export { runIdentity, toRunTag, type RunIdentity } from './run-identity';
+export { tracePid, traceProcessName, traceExportOptions } from './trace-inputs';
 export { RunContext, type RunCollectorEntry, type CollectorPhase } from './run-context';
 export * from './collector-wiring';
 export { normalizeDiagnostics, enabledDiagnostics } from './diagnostics';
@@ -49,3 +52,5 @@ export * from './workloads';
 // the CLI skeleton of npurun-a2a3 / npurun-a5
 export * from './cli';
 export { KERNEL_ARGS_FRONT } from './kernel-args-front';
+// reading a run's files, its report and .npy export (the CLI's `view` / `export-npy`)
+export { readRun, writeReport, exportNpy, ResultsError, ResultsErrorCode, type RunResults, type NpyExport } from '@npurun/results';

@@ -5,7 +5,8 @@
 import type { CollectorSummary, RunCollector } from '@npurun/collectors';
 import type { DeviceAllocator } from './device-allocator';
 import type { RuntimeImage } from './runtime-image/encode';
-import type { DeviceReadback, DiagnosticsOptions } from './run-types';
+import type { DeviceReadback, DiagnosticsOptions, RunTag } from './run-types';
+import type { RunTaskTable } from './task-table';
 
 /** Where a collector is in its run lifecycle. */
 export type CollectorPhase = 'initialized' | 'started' | 'stopped' | 'tornDown';
@@ -64,6 +65,12 @@ export class RunContext {
       readonly image: RuntimeImage;
       /** Kernel names by kernel-table index (the func id device programs record). */
       readonly kernelNames: ReadonlyMap<number, string>;
+      /** The run's id (random, unique per run): `run.json`'s `runId`, the trace's pid. */
+      readonly runId?: string;
+      /** The workload and case the run belongs to. */
+      readonly tag?: RunTag;
+      /** The task and kernel tables, when the run writes files. */
+      readonly taskTable?: RunTaskTable;
     },
   ) {
     this.kernelArgs = new Uint8Array(kernelArgsSize);

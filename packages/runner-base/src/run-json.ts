@@ -5,10 +5,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CollectorSummary } from '@npurun/collectors';
+import type { RunIdentity } from './run-identity';
 import type { DiagnosticsOptions, HostTimings } from './run-types';
 
 /** The facts `run.json` records. */
-export interface RunJsonInput {
+export interface RunJsonInput extends RunIdentity {
   /** Architecture. */
   arch: string;
   /** Platform. */
@@ -58,6 +59,7 @@ export function npurunVersion(): string {
 export function buildRunJson(input: RunJsonInput): Record<string, unknown> {
   const base: Record<string, unknown> = {
     npurunVersion: npurunVersion(),
+    ...(input.runId !== undefined ? { runId: input.runId } : {}),
     status: input.status,
     ...(input.error !== undefined ? { error: input.error } : {}),
     arch: input.arch,
@@ -71,6 +73,10 @@ export function buildRunJson(input: RunJsonInput): Record<string, unknown> {
     hostTimings: input.hostTimings,
     graph: input.graph,
     collectors: input.collectors,
+    ...(input.tag !== undefined ? { workload: input.tag.workload, case: input.tag.case } : {}),
+    ...(input.trace !== undefined ? { trace: input.trace } : {}),
+    // The join tables: every other file names tasks by `id` and kernels by `func_id` = kernel `id`.
+    ...(input.taskTable !== undefined ? { kernels: input.taskTable.kernels, tasks: input.taskTable.tasks } : {}),
   };
   for (const [k, v] of Object.entries(input.extra)) {
     if (!(k in base)) base[k] = v;

@@ -26,6 +26,14 @@ export interface DiagnosticsOptions {
   depGen?: boolean;
 }
 
+/** What made a run, for its exports: the trace's process name and `run.json` carry it. */
+export interface RunTag {
+  /** Workload name. */
+  workload: string;
+  /** Case name. */
+  case: string;
+}
+
 /** Per-run settings shared by `run` and `runPrepared`. */
 export interface RunOptions {
   /** Blocks to launch (1 cube + 2 vector cores each); 0 or omitted = the arch's maximum. */
@@ -40,6 +48,8 @@ export interface RunOptions {
   outputDir?: string;
   /** Device ranges copied back after the run. */
   outputs?: readonly DeviceReadback[];
+  /** The workload and case this run belongs to (the bundled workloads set it). */
+  tag?: RunTag;
 }
 
 /** What `run` executes: a task graph plus per-run settings. */

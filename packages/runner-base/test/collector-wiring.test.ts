@@ -70,7 +70,7 @@ describe('SharedCollectorWiring', () => {
   const device_ = () => ({ memory: allocator, properties: device.properties, deviceId: 0 });
 
   test('the specs follow the options, in creation order', () => {
-    expect(sharedCollectorSpecs(ALL)).toEqual([{ name: 'tensorDump' }, { name: 'l2Swimlane', level: 3 }, { name: 'pmu', eventGroup: 2 }, { name: 'scopeStats' }]);
+    expect(sharedCollectorSpecs(ALL)).toEqual([{ name: 'tensorDump' }, { name: 'pmu', eventGroup: 2 }, { name: 'scopeStats' }, { name: 'l2Swimlane', level: 3 }]);
     expect(sharedCollectorSpecs({ depGen: true })).toEqual([]);
   });
 
@@ -91,11 +91,11 @@ describe('SharedCollectorWiring', () => {
     });
     expect(ctx.collectors.map((e) => [e.collector.name, e.shared, e.phase])).toEqual([
       ['tensorDump', true, 'initialized'],
-      ['l2Swimlane', true, 'initialized'],
       ['pmu', true, 'initialized'],
       ['scopeStats', true, 'initialized'],
+      ['l2Swimlane', true, 'initialized'],
     ]);
-    expect(ctx.runInfo.diagnosticsWiring).toMatchObject({ collectors: ['tensorDump', 'l2Swimlane', 'pmu', 'scopeStats'] });
+    expect(ctx.runInfo.diagnosticsWiring).toMatchObject({ collectors: ['tensorDump', 'pmu', 'scopeStats', 'l2Swimlane'] });
     for (const c of made) c.finalize();
   });
 
@@ -104,8 +104,8 @@ describe('SharedCollectorWiring', () => {
     const made: FakeCollector[] = [];
     const ctx = context(ALL);
     const before = allocator.memoryStats();
-    expect(() => wiring(journal, made, 'pmu').initRun(ctx, device_())).toThrow('pmu.init failed (injected)');
-    expect(journal).toEqual(['tensorDump.init', 'l2Swimlane.init', 'pmu.init', 'l2Swimlane.finalize', 'tensorDump.finalize']);
+    expect(() => wiring(journal, made, 'scopeStats').initRun(ctx, device_())).toThrow('scopeStats.init failed (injected)');
+    expect(journal).toEqual(['tensorDump.init', 'pmu.init', 'scopeStats.init', 'pmu.finalize', 'tensorDump.finalize']);
     expect(allocator.memoryStats()).toEqual(before);
     expect(ctx.collectors).toEqual([]);
     expect(Array.from(ctx.kernelArgs)).toEqual(new Array(TestKernelArgs.size).fill(0));
@@ -152,7 +152,7 @@ describe('SharedCollectorWiring', () => {
     w.initRun(context({ l2Swimlane: 2, pmu: 2 }), device_());
     made[0]!.failing.add('finalize');
     await expect(w.finalizeRunner()).rejects.toBeInstanceOf(TeardownError);
-    expect(journal.filter((j) => j.endsWith('finalize'))).toEqual(['l2Swimlane.finalize', 'pmu.finalize']);
+    expect(journal.filter((j) => j.endsWith('finalize'))).toEqual(['pmu.finalize', 'l2Swimlane.finalize']);
     made[0]!.failing.clear();
     made[0]!.finalize();
   });

@@ -239,6 +239,7 @@ export class L2SwimlaneCollector extends CollectorBase {
         kernelNames: options.kernelNames,
         edges: options.dependencyEdges,
         incomplete: options.incomplete,
+        ...(options.trace !== undefined ? { inputs: options.trace } : {}),
       });
       await trace.close();
     } catch (err) {

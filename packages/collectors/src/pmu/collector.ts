@@ -9,6 +9,7 @@ import type { ResourceLedger } from '../framework/lifecycle';
 import { RecordSpool } from '../framework/spool';
 import { TextFileWriter } from '../export/text-writer';
 import type { SharedRegion } from '../memory';
+import type { PmuSample, PmuSamples } from '../trace/inputs';
 import type { ProtocolGeometry } from '../protocol/geometry';
 import { formatCsvRows, hexTaskId, pmuCsvColumns, pmuEventGroupLabel } from './csv';
 import { resolvePmuEventGroup, type ResolvedPmuEventGroup } from './events';
@@ -88,6 +89,36 @@ export class PmuCollector extends CollectorBase {
       v.setUint32(at + ROW_CORE, buffer.geometry.instance, true);
       new Uint8Array(v.buffer, at + ROW_RECORD, this.recordBytes).set(buffer.records.subarray(i * this.recordBytes, (i + 1) * this.recordBytes));
     }
+  }
+
+  /** The records collected so far, for the trace's counter tracks (read back from the spool). */
+  samples(): PmuSamples {
+    const table = this.eventGroup.table;
+    const used = table.counterNames.map((n, i) => (n === '' ? -1 : i)).filter((i) => i >= 0);
+    const rec = PmuRecord[this.ctx.arch];
+    const taskOff = ROW_RECORD + rec.offsetOf('taskId');
+    const cyclesOff = ROW_RECORD + rec.offsetOf('pmuTotalCycles');
+    const countersOff = ROW_RECORD + rec.offsetOf('pmuCounters');
+    const spool = this.spool;
+    return {
+      counterNames: used.map((i) => table.counterNames[i]!),
+      simulated: this.ctx.simulated === true,
+      *samples(): Generator<PmuSample> {
+        if (spool === undefined) return;
+        for (const chunk of spool.chunks(1024)) {
+          const v = chunk.view;
+          for (let r = 0; r < chunk.rows; r++) {
+            const at = r * spool.rowBytes;
+            yield {
+              taskId: v.getBigUint64(at + taskOff, true),
+              coreId: v.getUint32(at + ROW_CORE, true),
+              totalCycles: v.getBigUint64(at + cyclesOff, true),
+              counters: used.map((slot) => v.getUint32(at + countersOff + 4 * slot, true)),
+            };
+          }
+        }
+      },
+    };
   }
 
   protected readCounters(shared: SharedRegion): DeviceCounters {

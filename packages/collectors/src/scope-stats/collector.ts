@@ -9,6 +9,8 @@ import { RecordSpool } from '../framework/spool';
 import { TextFileWriter } from '../export/text-writer';
 import type { SharedRegion } from '../memory';
 import type { ProtocolGeometry } from '../protocol/geometry';
+import type { ScopeBoundary } from '../trace/inputs';
+import { decodeScopeStatsRecord } from './decode';
 import { formatScopeStatsMetadata, formatScopeStatsRecord } from './export';
 import { scopeStatsGeometry, scopeStatsStateOffset } from './geometry';
 import { ScopeStatsBufferState, ScopeStatsHeader, ScopeStatsRecord } from './layout';
@@ -44,6 +46,15 @@ export class ScopeStatsCollector extends CollectorBase {
       new Uint8Array(spool.rowView.buffer, at, ScopeStatsRecord.size).set(
         buffer.records.subarray(i * ScopeStatsRecord.size, (i + 1) * ScopeStatsRecord.size),
       );
+    }
+  }
+
+  /** The scope boundaries collected so far, in device order (read back from the spool). */
+  *boundaries(): Generator<ScopeBoundary> {
+    const spool = this.spool;
+    if (spool === undefined) return;
+    for (const chunk of spool.chunks()) {
+      for (let i = 0; i < chunk.rows; i++) yield decodeScopeStatsRecord(chunk.view, i * ScopeStatsRecord.size);
     }
   }
 

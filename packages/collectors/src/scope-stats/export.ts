@@ -2,7 +2,7 @@
  * `scope_stats/scope_stats.jsonl` (reference collectors.md §5.3, schema version 4): a metadata line,
  * then one line per scope boundary in device order, with Python-style `": "` / `", "` spacing.
  */
-import { ScopeStatsRecord } from './layout';
+import { decodeScopeStatsRecord } from './decode';
 
 /** Schema version of the file. */
 export const SCOPE_STATS_SCHEMA_VERSION = 4;
@@ -34,36 +34,12 @@ export function formatScopeStatsMetadata(m: ScopeStatsMetadata): string {
   );
 }
 
-const SITE = ScopeStatsRecord.offsetOf('siteFileBasename');
-const HEAP_START = ScopeStatsRecord.offsetOf('heapStart');
-const HEAP_END = ScopeStatsRecord.offsetOf('heapEnd');
-const LINE = ScopeStatsRecord.offsetOf('siteLine');
-const TASK_START = ScopeStatsRecord.offsetOf('taskStart');
-const TASK_END = ScopeStatsRecord.offsetOf('taskEnd');
-const TENSORMAP = ScopeStatsRecord.offsetOf('tensormapUsed');
-const DEPTH = ScopeStatsRecord.offsetOf('depth');
-const RING = ScopeStatsRecord.offsetOf('ringId');
-const PHASE = ScopeStatsRecord.offsetOf('phase');
-
-function siteName(view: DataView, at: number): string {
-  let s = '';
-  for (let i = 0; i < 32; i++) {
-    const c = view.getUint8(at + SITE + i);
-    if (c === 0) break;
-    s += String.fromCharCode(c);
-  }
-  return s;
-}
-
 /** Formats the record at byte `at` of `view` as one line (no newline). */
 export function formatScopeStatsRecord(view: DataView, at: number): string {
-  const phase = view.getInt16(at + PHASE, true);
-  const site = `${siteName(view, at)}:${view.getInt32(at + LINE, true)}`;
+  const r = decodeScopeStatsRecord(view, at);
   return (
-    `{"site": ${JSON.stringify(site)}, "phase": "${phase === 0 ? 'begin' : phase === 1 ? 'end' : 'unknown'}", ` +
-    `"depth": ${view.getInt16(at + DEPTH, true)}, "ring": ${view.getInt16(at + RING, true)}, ` +
-    `"task_window_start": ${view.getInt32(at + TASK_START, true)}, "task_window_end": ${view.getInt32(at + TASK_END, true)}, ` +
-    `"heap_start": ${view.getBigUint64(at + HEAP_START, true)}, "heap_end": ${view.getBigUint64(at + HEAP_END, true)}, ` +
-    `"tensormap": ${view.getInt32(at + TENSORMAP, true)}}`
+    `{"site": ${JSON.stringify(r.site)}, "phase": "${r.phase}", "depth": ${r.depth}, "ring": ${r.ring}, ` +
+    `"task_window_start": ${r.taskWindowStart}, "task_window_end": ${r.taskWindowEnd}, ` +
+    `"heap_start": ${r.heapStart}, "heap_end": ${r.heapEnd}, "tensormap": ${r.tensormap}}`
   );
 }

@@ -1,6 +1,6 @@
 /**
  * The command-line skeleton both arch packages install (`npurun-a2a3`, `npurun-a5`; SPEC §12):
- * `run <workload>`, `info`, `list`. An arch package supplies a {@link CliSpec}; everything else —
+ * `run <workload>`, `info`, `list`, and `view` / `export-npy` on a run's files. An arch package supplies a {@link CliSpec}; everything else —
  * parsing, validation, progress, the result table, exit codes — lives here once.
  */
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import type { Workload, WorkloadRunner } from '../workloads/types';
 import { CliExitCode } from './exit-codes';
 import { createProgress } from './progress';
 import { failedCase, formatTable, summarizeCase, type CaseSummary } from './report';
+import { registerResultCommands } from './result-commands';
 
 /** A runner as the CLI uses it. */
 export interface CliRunner extends WorkloadRunner {
@@ -45,6 +46,8 @@ export interface CliIo {
   stdout: Pick<NodeJS.WriteStream, 'write'> & Partial<Pick<NodeJS.WriteStream, 'isTTY'>>;
   /** Errors and progress. */
   stderr: Pick<NodeJS.WriteStream, 'write'> & Partial<Pick<NodeJS.WriteStream, 'isTTY'>>;
+  /** Opens a file for `view --open`; default: the desktop's default application. */
+  open?: (file: string) => Promise<void>;
 }
 
 interface RunFlags {
@@ -142,6 +145,8 @@ export async function runCli(spec: CliSpec, argv: readonly string[], io: CliIo =
   run.action(async (workloadName: string, flags: RunFlags) => {
     exitCode = await runWorkloadCommand(spec, workloadName, { ...flags, depGen: flags.depGen ?? false }, io);
   });
+
+  registerResultCommands(program, { command: spec.command, io, ...(io.open !== undefined ? { open: io.open } : {}), setExitCode: (c) => (exitCode = c) });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -3,3 +3,5 @@ export { CliExitCode } from './exit-codes';
 export { createProgress, type Progress } from './progress';
 export { summarizeCase, failedCase, formatTable, type CaseSummary } from './report';
 export { defineArchCli, type ArchCli, type ArchCliOptions } from './arch-cli';
+export { registerResultCommands, type ResultCommandContext } from './result-commands';
+export { openInDefaultApp } from './open-file';

@@ -95,7 +95,8 @@ export class WorkloadSession {
 
   /** Runs a prepared callable with the caller's run options on top of `caseOptions`. */
   async run<A>(id: CallableId, args: A, caseOptions: RunOptions = {}): Promise<RunResult> {
-    const result = await this.runner.runPrepared(id, args, { ...caseOptions, ...(this.options.run ?? {}) });
+    const tag = { workload: this.workload, case: this.caseName };
+    const result = await this.runner.runPrepared(id, args, { tag, ...caseOptions, ...(this.options.run ?? {}) });
     this.runs.push(result);
     return result;
   }

@@ -106,7 +106,8 @@ function checkRunFiles(out: string, run: RunResult, e: ExpectedRun, schedulerThr
   const trace = readJson(expectFile('swimlane.trace.json')) as { traceEvents: TraceEvent[] };
   expect(Array.isArray(trace.traceEvents)).toBe(true);
   const tasks = trace.traceEvents.filter((ev) => ev.ph === 'X' && ev.cat === 'task');
-  expect(sorted(tasks.map((t) => t.name))).toEqual(sorted(e.executions));
+  expect(sorted(tasks.map((t) => String(t.args?.kernel)))).toEqual(sorted(e.executions));
+  for (const t of tasks) expect(t.name).toBe(t.args?.label === undefined ? t.args?.kernel : `${String(t.args.kernel)} (${String(t.args.label)})`);
   const threadNames = new Map(trace.traceEvents.filter((ev) => ev.ph === 'M' && ev.name === 'thread_name').map((ev) => [ev.tid!, String(ev.args?.name)]));
   for (const t of tasks) {
     expect(typeof t.ts).toBe('number');
@@ -114,11 +115,16 @@ function checkRunFiles(out: string, run: RunResult, e: ExpectedRun, schedulerThr
     expect(t.dur!).toBeGreaterThanOrEqual(0);
     expect(threadNames.has(t.tid!)).toBe(true);
   }
-  const coreThreads = [...threadNames.values()].filter((n) => /^AI[CV]_\d+$/.test(n));
-  expect(coreThreads).toHaveLength(NUM_CORES);
-  for (let t = 0; t < schedulerThreads; t++) expect([...threadNames.values()]).toContain(`AICPU sched ${t}`);
+  // Only lanes that ran something: exactly the cores that ran a task, the scheduler threads that
+  // recorded a phase.
+  const coreThreads = [...threadNames].filter(([, n]) => /^AI[CV]_\d+$/.test(n)).map(([tid]) => tid);
+  expect(coreThreads.sort()).toEqual([...new Set(tasks.map((t) => t.tid!))].sort());
+  expect(coreThreads.length).toBeLessThanOrEqual(NUM_CORES);
   // Level 3+: the schedulers recorded phases; level 4: the orchestrator one per task.
   const phases = trace.traceEvents.filter((ev) => ev.ph === 'X' && ev.cat === 'phase');
+  const phaseLanes = [...new Set(phases.map((p) => p.tid!))];
+  expect(phaseLanes.map((tid) => threadNames.get(tid)).every((n) => n !== undefined && /^AICPU (sched|orch) \d+$/.test(n))).toBe(true);
+  expect([...threadNames.values()].filter((n) => n.startsWith('AICPU')).length).toBe(phaseLanes.length);
   expect(phases.some((p) => p.name === 'dispatch')).toBe(true);
   expect(phases.some((p) => p.name === 'complete')).toBe(true);
 
