@@ -1,0 +1,46 @@
+// Leaves a simulated device running a kernel that ignores the stop flag, then either exits the
+// process or drops the device for the garbage collector, and reports the device processes it had.
+// Usage: node --expose-gc lifetime-child.cjs <platform> <program.so> exit|gc
+'use strict';
+const fs = require('node:fs');
+const { openDevice } = require('../../dist');
+
+const [platform, programPath, how] = process.argv.slice(2);
+
+/** Pids of this process's children (the device processes), from /proc. */
+function children() {
+  const pids = [];
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    const text = fs.readFileSync(`/proc/self/task/${tid}/children`, 'utf8').trim();
+    if (text !== '') pids.push(...text.split(/\s+/).map(Number));
+  }
+  return pids;
+}
+
+function startRunaway() {
+  const device = openDevice({ platform, sim: { memoryBytes: 16 * 1024 * 1024 } });
+  const stream = device.createStream();
+  const program = device.loadAicpuProgram(fs.readFileSync(programPath));
+  const buffer = device.malloc(64);
+  device.launchAicpu(stream, program, 'ignore_stop', 1, new BigUint64Array([buffer, 0n]));
+  return device;
+}
+
+async function main() {
+  let device = startRunaway();
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the kernel is running now
+  const pids = children();
+  if (how === 'exit') {
+    process.stdout.write(`${JSON.stringify({ pids, exitingAt: Date.now() })}\n`);
+    process.exit(0);
+  }
+  device = undefined;
+  const dropped = performance.now();
+  while (children().length > 0 && performance.now() - dropped < 10_000) {
+    global.gc();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  process.stdout.write(`${JSON.stringify({ pids, remaining: children(), collectedMs: performance.now() - dropped })}\n`);
+}
+
+main();
