@@ -1,63 +1,67 @@
 #include "device/core_pool.h"
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+
 #include "device/fault_handler.h"
 
 namespace npurun::device {
 
+namespace {
+
+// Every thread of the pool is in this process: the private futex operations suffice.
+void futexWait(uint32_t* word, uint32_t expected) {
+  syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+}
+void futexWake(uint32_t* word, int count) { syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, count, nullptr, nullptr, 0); }
+
+uint32_t load(const uint32_t* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+
+}  // namespace
+
 CorePool::~CorePool() {
   std::lock_guard<std::mutex> turn(turn_);
-  for (auto& w : workers_) {
-    {
-      std::lock_guard<std::mutex> lock(w->mu);
-      w->stop = true;
-    }
-    w->wake.notify_one();
-  }
-  for (auto& w : workers_) w->thread.join();
+  stop_.store(true, std::memory_order_release);
+  __atomic_fetch_add(&wake_, 1u, __ATOMIC_ACQ_REL);
+  futexWake(&wake_, INT_MAX);
+  for (auto& t : threads_) t.join();
 }
 
-void CorePool::loop(Worker& w, uint32_t index) {
+void CorePool::loop(uint32_t seen) {
   for (;;) {
-    const std::function<void(uint32_t)>* job = nullptr;
-    {
-      std::unique_lock<std::mutex> lock(w.mu);
-      w.wake.wait(lock, [&w] { return w.stop || w.job != nullptr; });
-      if (w.stop) return;
-      job = w.job;
-      w.job = nullptr;
-    }
-    (*job)(index);
-    std::lock_guard<std::mutex> lock(doneMu_);
-    if (--remaining_ == 0) done_.notify_one();
+    while (load(&wake_) == seen && !stop_.load(std::memory_order_acquire)) futexWait(&wake_, seen);
+    if (stop_.load(std::memory_order_acquire)) return;
+    seen = load(&wake_);
+    const uint64_t claim = __atomic_fetch_add(&claim_, 1ull, __ATOMIC_ACQ_REL);
+    const uint32_t index = static_cast<uint32_t>(claim);
+    const uint32_t cores = static_cast<uint32_t>(claim >> 32);
+    if (index >= cores) continue;  // woken with nothing left to claim: back to sleep
+    (*job_)(index);
+    if (__atomic_fetch_sub(&remaining_, 1u, __ATOMIC_ACQ_REL) == 1u) futexWake(&remaining_, 1);
   }
 }
 
 void CorePool::run(uint32_t n, const std::function<void(uint32_t)>& job) {
   if (n == 0) return;
   std::lock_guard<std::mutex> turn(turn_);
-  while (workers_.size() < n) {
-    workers_.push_back(std::make_unique<Worker>());
-    Worker& w = *workers_.back();
-    const uint32_t index = static_cast<uint32_t>(workers_.size() - 1);
-    w.thread = std::thread([this, &w, index] {
+  // New threads count from the value before this launch's bump, so they take part in it.
+  const uint32_t before = load(&wake_);
+  while (threads_.size() < n) {
+    threads_.emplace_back([this, before] {
       ThreadFaultScope faults;
-      loop(w, index);
+      loop(before);
     });
   }
-  {
-    std::lock_guard<std::mutex> lock(doneMu_);
-    remaining_ = n;
-  }
-  for (uint32_t i = 0; i < n; ++i) {
-    Worker& w = *workers_[i];
-    {
-      std::lock_guard<std::mutex> lock(w.mu);
-      w.job = &job;
-    }
-    w.wake.notify_one();
-  }
-  std::unique_lock<std::mutex> lock(doneMu_);
-  done_.wait(lock, [this] { return remaining_ == 0; });
+  job_ = &job;
+  __atomic_store_n(&remaining_, n, __ATOMIC_RELEASE);
+  __atomic_store_n(&claim_, static_cast<uint64_t>(n) << 32, __ATOMIC_RELEASE);
+  __atomic_fetch_add(&wake_, 1u, __ATOMIC_ACQ_REL);
+  // One call wakes n sleeping threads; threads that were still awake see the new launch by themselves.
+  futexWake(&wake_, static_cast<int>(n));
+  for (uint32_t left = load(&remaining_); left != 0; left = load(&remaining_)) futexWait(&remaining_, left);
 }
 
 }  // namespace npurun::device

@@ -1,12 +1,14 @@
 // CorePool: the host threads that play a device's AI Core cores, kept across launches. Starting
-// one host thread per core per launch cost ~40 µs a core (2.75 ms at 72 cores); a pool wakes only
-// the threads a launch needs. The cores are one resource of the device, so launches take turns.
+// one host thread per core per launch cost ~40 µs a core (2.75 ms at 72 cores). Waking them one by
+// one (a mutex and a condition variable each) still made launch latency grow with the core count,
+// so a launch now wakes exactly the threads it needs with one futex call, and each woken thread
+// claims the next core index itself. The cores are one resource of the device, so launches take
+// turns.
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -25,21 +27,19 @@ class CorePool {
   void run(uint32_t n, const std::function<void(uint32_t)>& job);
 
  private:
-  struct Worker {
-    std::mutex mu;
-    std::condition_variable wake;
-    const std::function<void(uint32_t)>* job = nullptr;  // set: run it once
-    bool stop = false;
-    std::thread thread;
-  };
-
-  void loop(Worker& w, uint32_t index);
+  // `seen`: the wake_ value the thread has already answered.
+  void loop(uint32_t seen);
 
   std::mutex turn_;  // one launch at a time
-  std::mutex doneMu_;
-  std::condition_variable done_;
-  uint32_t remaining_ = 0;
-  std::vector<std::unique_ptr<Worker>> workers_;  // grown under turn_, never shrunk
+  std::vector<std::thread> threads_;  // grown under turn_, never shrunk
+  const std::function<void(uint32_t)>* job_ = nullptr;
+  std::atomic<bool> stop_{false};
+  // Futex word bumped once per launch (and at shutdown): what idle threads sleep on.
+  alignas(64) uint32_t wake_ = 0;
+  // The launch's core count (high half) and the next unclaimed core index (low half).
+  alignas(64) uint64_t claim_ = 0;
+  // Cores of the current launch still running; the launcher sleeps on it.
+  alignas(64) uint32_t remaining_ = 0;
 };
 
 }  // namespace npurun::device
