@@ -21,6 +21,7 @@
         "native/cann/elf_exports.cc",
         "native/cann/aicpu_staging.cc",
         "native/binding/args.cc",
+        "native/binding/stream_waiter.cc",
         "native/binding/addon.cc"
       ],
       "include_dirs": [

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "binding/args.h"
+#include "binding/stream_waiter.h"
 #include "core/backend.h"
 #include "core/elf_check.h"
 
@@ -304,6 +305,17 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
       const uint32_t id = toUint32(info[0], "synchronize", "stream", 0, kMaxHandle);
       const uint32_t timeoutMs = toUint32(info[1], "synchronize", "timeoutMs", 0, 24u * 3600u * 1000u);
       live("synchronize");
+      if (StreamWaiter* waiter = eventLoopWaiter(info.Env())) {
+        Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(info.Env());
+        waiter->wait({id}, timeoutMs, [deferred](Napi::Env env, const std::vector<StreamSyncFailure>& failures) {
+          if (failures.empty()) {
+            deferred.Resolve(env.Undefined());
+          } else {
+            deferred.Reject(toJsError(env, failures.front().error).Value());
+          }
+        });
+        return deferred.Promise();
+      }
       auto* worker = new SynchronizeWorker(info.Env(), backend_, id, timeoutMs);
       Napi::Promise promise = worker->promise();
       worker->Queue();
@@ -345,6 +357,17 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
         Napi::Promise::Deferred done = Napi::Promise::Deferred::New(info.Env());
         done.Resolve(info.Env().Undefined());
         return done.Promise();
+      }
+      if (StreamWaiter* waiter = eventLoopWaiter(info.Env())) {
+        Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(info.Env());
+        waiter->wait(ids, timeoutMs, [deferred](Napi::Env env, const std::vector<StreamSyncFailure>& failures) {
+          if (failures.empty()) {
+            deferred.Resolve(env.Undefined());
+          } else {
+            deferred.Reject(streamsFailure(env, failures));
+          }
+        });
+        return deferred.Promise();
       }
       auto* worker = new SynchronizeStreamsWorker(info.Env(), backend_, std::move(ids), timeoutMs);
       Napi::Promise promise = worker->promise();
@@ -440,6 +463,8 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
         // Released even when the reset fails: a closed device must refuse further use either way.
         std::shared_ptr<Backend> backend = std::move(backend_);
         backend->close();  // pending synchronize workers hold their own reference
+        if (waiter_) waiter_->shutdown();  // event-loop waits settle now: the device is gone
+        waiter_.reset();
       }
       return info.Env().Undefined();
     });
@@ -460,7 +485,15 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
     while (!mappings_.empty()) detachMapping(mappings_.begin()->first);
   }
 
+  // The backend's event-loop waiter, when it signals progress on a descriptor (the simulator);
+  // nullptr: waits run on a worker thread.
+  StreamWaiter* eventLoopWaiter(Napi::Env env) {
+    if (!waiter_ && backend_ && backend_->progressFd() >= 0) waiter_ = std::make_unique<StreamWaiter>(env, backend_);
+    return waiter_.get();
+  }
+
   std::shared_ptr<Backend> backend_;
+  std::unique_ptr<StreamWaiter> waiter_;
   std::map<uint64_t, Napi::Reference<Napi::ArrayBuffer>> mappings_;
 };
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,20 @@ class Backend {
   // report, so a wait would return at once. Never blocks; may be called on the JS thread. The
   // default (false: "not known") makes callers wait the ordinary way.
   virtual bool streamsIdle(const std::vector<StreamId>& streams) { return false; }
+
+  // Waiting from an event loop, without a thread (optional). A backend that returns a descriptor
+  // here signals it (readable) whenever stream work completes or the device faults, while a wait is
+  // open (beginProgressWait .. endProgressWait); callers then ask pollStream. -1: not supported,
+  // wait with synchronize on a worker thread.
+  virtual int progressFd() { return -1; }
+  virtual void drainProgressFd() {}
+  virtual void beginProgressWait() {}
+  virtual void endProgressWait() {}
+  // What the stream's completion count must reach for the work submitted so far to be done.
+  virtual uint64_t streamTarget(StreamId stream) { return 0; }
+  // Never blocks. False while the stream's work up to `target` still runs; true once it is over,
+  // with *failure set when it failed (the failure is then reported, as synchronize would).
+  virtual bool pollStream(StreamId stream, uint64_t target, std::optional<HalException>* failure) { return true; }
 
   // Binaries and programs.
   virtual BinaryId registerAicoreBinary(const uint8_t* image, size_t size) = 0;

@@ -21,6 +21,14 @@ DeviceMemory::~DeviceMemory() {
   if (base_ != nullptr) munmap(base_, capacity_);
 }
 
+void DeviceMemory::open(uint64_t addr, uint64_t length) {
+  if (addr < base() || length > capacity_ || addr - base() > capacity_ - length) return;
+  // Only while the host still has it: a batch can arrive after the allocation was freed again.
+  const uint64_t first = (addr - base()) / wire::kPageBytes;
+  if (!pages_.allSet(first, length / wire::kPageBytes)) return;
+  mprotect(reinterpret_cast<void*>(addr), length, PROT_READ | PROT_WRITE);
+}
+
 void DeviceMemory::close(uint64_t addr, uint64_t length) {
   if (addr < base() || length > capacity_ || addr - base() > capacity_ - length) return;
   mprotect(reinterpret_cast<void*>(addr), length, PROT_NONE);

@@ -22,7 +22,8 @@ class DeviceMemory {
   uint64_t base() const { return reinterpret_cast<uint64_t>(base_); }
   uint64_t capacity() const { return capacity_; }
 
-  // Closes a freed allocation's pages again.
+  // Opens a new allocation's pages, or closes a freed one's again.
+  void open(uint64_t addr, uint64_t length);
   void close(uint64_t addr, uint64_t length);
   // Closes everything (device reset).
   void closeAll();

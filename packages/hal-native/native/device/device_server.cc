@@ -140,6 +140,10 @@ void DeviceServer::protect(const wire::ProtectBatch& batch, size_t size) {
   const uint32_t count = std::min<uint32_t>(batch.count, static_cast<uint32_t>((size - header) / sizeof(wire::ProtectEntry)));
   for (uint32_t i = 0; i < count; ++i) {
     const wire::ProtectEntry& e = batch.entries[i];
+    if (e.open != 0) {
+      memory_->open(e.addr, e.length);
+      continue;
+    }
     {
       // A core may still run an image loaded from this memory: keep it loaded until reset.
       std::lock_guard<std::mutex> lock(imagesMu_);
@@ -163,7 +167,7 @@ void DeviceServer::createStream(uint32_t slot) {
     return;
   }
   try {
-    streams_.emplace(slot, std::make_unique<DeviceStream>(&control_->streams[slot]));
+    streams_.emplace(slot, std::make_unique<DeviceStream>(control_, slot));
     reply(wire::kOk);
   } catch (const std::exception& e) {
     reply(static_cast<int32_t>(ErrorCode::Internal), std::string("starting the stream thread failed: ") + e.what());
@@ -224,6 +228,7 @@ void DeviceServer::failStreamItem(uint32_t slot, ErrorCode code, const std::stri
   }
   __atomic_fetch_add(&s.completed, 1u, __ATOMIC_ACQ_REL);
   wire::futexWakeAll(&s.completed);
+  wire::notifyHost(control_, wire::kNotifyFd);
 }
 
 void DeviceServer::launchAicore(const wire::LaunchAicoreCommand& c) {
@@ -280,24 +285,19 @@ void DeviceServer::launchAicpu(const wire::LaunchAicpuCommand& c, const uint8_t*
   const uint32_t deviceId = config_.deviceId;
   const uint32_t threads = c.threads;
   wire::ActivitySlot* activity = control_->activity + wire::kAicoreSlots;
-  stream->second->enqueue([elf, kernel, kernelName, threads, argsCopy, services, deviceId, activity](const volatile uint32_t* stop) {
+  CorePool* pool = &stream->second->aicpuThreads();
+  stream->second->enqueue([elf, kernel, kernelName, threads, argsCopy, services, deviceId, activity, pool](const volatile uint32_t* stop) {
     std::vector<int> results(threads, 0);
     std::vector<npurun_aicpu_ctx> contexts(threads);
-    std::vector<std::thread> workers;
-    workers.reserve(threads);
-    for (uint32_t t = 0; t < threads; ++t) {
-      contexts[t] = npurun_aicpu_ctx{NPURUN_DEVICE_ABI_VERSION, t, threads, deviceId, stop, services};
-      workers.emplace_back([&, t] {
-        ThreadFaultScope faults;
-        wire::ActivitySlot* a = &activity[t];
-        a->kind = static_cast<uint32_t>(wire::ActivityKind::AicpuThread);
-        a->coreId = t;
-        a->hasTask = 0;
-        copyName(a->program, sizeof a->program, kernelName.c_str());
-        runDeviceCode(a, [&] { results[t] = kernel(&contexts[t], argsCopy->data(), argsCopy->size()); });
-      });
-    }
-    for (auto& w : workers) w.join();
+    for (uint32_t t = 0; t < threads; ++t) contexts[t] = npurun_aicpu_ctx{NPURUN_DEVICE_ABI_VERSION, t, threads, deviceId, stop, services};
+    pool->run(threads, [&](uint32_t t) {
+      wire::ActivitySlot* a = &activity[t];
+      a->kind = static_cast<uint32_t>(wire::ActivityKind::AicpuThread);
+      a->coreId = t;
+      a->hasTask = 0;
+      copyName(a->program, sizeof a->program, kernelName.c_str());
+      runDeviceCode(a, [&] { results[t] = kernel(&contexts[t], argsCopy->data(), argsCopy->size()); });
+    });
     for (uint32_t t = 0; t < threads; ++t) {
       if (results[t] != 0) {
         throw HalException(ErrorCode::KernelFailed, "launchAicpu",

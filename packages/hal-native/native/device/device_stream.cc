@@ -9,7 +9,8 @@
 
 namespace npurun::device {
 
-DeviceStream::DeviceStream(wire::StreamSlot* slot) : slot_(slot) {
+DeviceStream::DeviceStream(wire::ControlBlock* control, uint32_t slot)
+    : control_(control), slot_(&control->streams[slot]) {
   worker_ = std::thread([this] {
     ThreadFaultScope faults;
     runLoop();
@@ -27,6 +28,7 @@ void DeviceStream::enqueue(Work work) {
 void DeviceStream::complete() {
   __atomic_fetch_add(&slot_->completed, 1u, __ATOMIC_ACQ_REL);
   wire::futexWakeAll(&slot_->completed);
+  wire::notifyHost(control_, wire::kNotifyFd);
 }
 
 void DeviceStream::runLoop() {
@@ -55,6 +57,7 @@ void DeviceStream::runLoop() {
   queue_.clear();
   wire::storeRelease(&slot_->exited, 1);
   wire::futexWakeAll(&slot_->completed);
+  wire::notifyHost(control_, wire::kNotifyFd);
 }
 
 void DeviceStream::stop() {

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "device/core_pool.h"
 #include "wire/protocol.h"
 
 namespace npurun::device {
@@ -20,12 +21,15 @@ class DeviceStream {
   // Work gets the stream's stop flag; it throws HalException to report failure.
   using Work = std::function<void(const volatile uint32_t* stopFlag)>;
 
-  explicit DeviceStream(wire::StreamSlot* slot);
+  DeviceStream(wire::ControlBlock* control, uint32_t slot);
   ~DeviceStream();
   DeviceStream(const DeviceStream&) = delete;
   DeviceStream& operator=(const DeviceStream&) = delete;
 
   void enqueue(Work work);
+  // The host threads this stream's AI CPU launches run on, kept across launches (a stream runs one
+  // launch at a time, so one pool per stream keeps launches on different streams independent).
+  CorePool& aicpuThreads() { return aicpuThreads_; }
   // Raises the stop flag, drops queued work and waits for the running work to return. Idempotent.
   void stop();
 
@@ -33,7 +37,9 @@ class DeviceStream {
   void runLoop();
   void complete();
 
+  wire::ControlBlock* control_;
   wire::StreamSlot* slot_;
+  CorePool aicpuThreads_;  // declared before worker_: destroyed after the worker has stopped
   std::mutex mu_;
   std::condition_variable workReady_;
   std::deque<Work> queue_;

@@ -10,6 +10,7 @@ namespace npurun::sim {
 namespace {
 constexpr uint64_t kPage = wire::kPageBytes;
 constexpr size_t kFreedRemembered = 256;
+constexpr uint64_t kReturnToHostBytes = 1ull << 20;
 uint64_t alignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 // What an allocation occupies: its pages plus the guard page after them.
 uint64_t footprint(uint64_t size) { return alignUp(size, kPage) + kPage; }
@@ -18,13 +19,13 @@ std::string sized(uint64_t n) { return std::to_string(n) + "-byte"; }
 }  // namespace
 
 AddressSpace::AddressSpace(uint8_t* hostBase, uint64_t deviceBase, uint64_t capacity, int memfd, wire::PageMap pages,
-                           FreeSink onFree)
+                           ChangeSink onChange)
     : hostBase_(hostBase),
       deviceBase_(deviceBase),
       capacity_(capacity),
       memfd_(memfd),
       pages_(pages),
-      onFree_(std::move(onFree)) {
+      onChange_(std::move(onChange)) {
   // The first page stays a guard too: nothing is allocated at the very start of the range.
   if (capacity_ > kPage) free_.emplace(kPage, capacity_ / kPage * kPage - kPage);
 }
@@ -61,12 +62,16 @@ uint64_t AddressSpace::allocate(uint64_t size, const char* op) {
                              std::to_string(live_.size()) + " allocations)");
     }
   }
+  onChange_(wire::ProtectEntry{addr, alignUp(size, kPage), 1});
   return addr;
 }
 
 void AddressSpace::returnRange(uint64_t offset, uint64_t length) {
-  // Punching the pages out returns them to the host and makes the next user see zeros.
-  fallocate(memfd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset), static_cast<off_t>(length));
+  // Large ranges go back to the host kernel at once, so resident memory follows live memory; small
+  // ones are kept (a syscall per free would cost more than they weigh), like any allocator's.
+  if (length >= kReturnToHostBytes) {
+    fallocate(memfd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset), static_cast<off_t>(length));
+  }
   auto next = free_.lower_bound(offset);
   if (next != free_.end() && offset + length == next->first) {
     length += next->second;
@@ -102,7 +107,7 @@ uint64_t AddressSpace::release(uint64_t addr, const char* op) {
     if (freed_.size() > kFreedRemembered) freed_.pop_front();
     returnRange(addr - deviceBase_, footprint(size));
   }
-  onFree_(wire::ProtectEntry{addr, alignUp(size, kPage)});
+  onChange_(wire::ProtectEntry{addr, alignUp(size, kPage), 0});
   return size;
 }
 

@@ -7,7 +7,7 @@
 // at least one unallocated guard page, and only live allocations are accessible in the device
 // process, so device code that runs past an allocation, or touches freed memory, faults there
 // instead of corrupting a neighbour. Live pages are marked in the shared PageMap as malloc returns;
-// freed ranges are handed to `onFree` so the device process closes them.
+// every change is also handed to `onChange`, for the device process to open or close the pages.
 #pragma once
 
 #include <cstdint>
@@ -25,9 +25,9 @@ namespace npurun::sim {
 
 class AddressSpace {
  public:
-  using FreeSink = std::function<void(const wire::ProtectEntry&)>;
+  using ChangeSink = std::function<void(const wire::ProtectEntry&)>;
 
-  AddressSpace(uint8_t* hostBase, uint64_t deviceBase, uint64_t capacity, int memfd, wire::PageMap pages, FreeSink onFree);
+  AddressSpace(uint8_t* hostBase, uint64_t deviceBase, uint64_t capacity, int memfd, wire::PageMap pages, ChangeSink onChange);
   AddressSpace(const AddressSpace&) = delete;
   AddressSpace& operator=(const AddressSpace&) = delete;
 
@@ -59,7 +59,7 @@ class AddressSpace {
   uint64_t capacity_;
   int memfd_;
   wire::PageMap pages_;
-  FreeSink onFree_;
+  ChangeSink onChange_;
   mutable std::mutex mu_;
   std::map<uint64_t, uint64_t> live_;  // device address -> requested size
   std::map<uint64_t, uint64_t> free_;  // offset -> length, coalesced

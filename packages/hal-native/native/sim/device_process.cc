@@ -107,6 +107,7 @@ DeviceProcess::DeviceProcess(const DeviceProcessConfig& config, ExitHandler onEx
   posix_spawn_file_actions_adddup2(&actions, memoryFd_, wire::kMemoryFd);
   posix_spawn_file_actions_adddup2(&actions, controlFd, wire::kControlFd);
   posix_spawn_file_actions_adddup2(&actions, sv[1], wire::kChannelFd);
+  posix_spawn_file_actions_adddup2(&actions, config.notifyFd, wire::kNotifyFd);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none;
@@ -203,6 +204,8 @@ void DeviceProcess::watch() {
   ended_.store(true, std::memory_order_release);
   // Anyone waiting on the device's progress wakes up and finds it gone.
   for (auto& slot : control_->streams) wire::futexWakeAll(&slot.completed);
+  const uint64_t one = 1;
+  [[maybe_unused]] const auto written = ::write(config_.notifyFd, &one, sizeof one);
   std::lock_guard<std::mutex> lock(mu_);
   handled_ = true;
   endedCv_.notify_all();

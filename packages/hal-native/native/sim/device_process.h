@@ -25,6 +25,7 @@ struct DeviceProcessConfig {
   uint32_t aicpuLaunchThreads = 0;
   uint64_t timestampHz = 0;
   uint64_t memoryBytes = 0;
+  int notifyFd = -1;  // the host's progress eventfd, handed to the process as wire::kNotifyFd
 };
 
 // How the process ended: a normal exit (status) or a signal, and whether the host asked for it.

@@ -1,5 +1,6 @@
 #include "sim/sim_backend.h"
 
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -44,10 +45,20 @@ SimBackend::SimBackend(const OpenOptions& options, const ArchInfo& arch) : arch_
   props_.vectorCores = arch.maxBlockDim * 2;
   props_.memoryBytes = options.simMemoryBytes;
   props_.allocationAlignment = static_cast<uint32_t>(wire::kPageBytes);
-  start();
+  notifyFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (notifyFd_ < 0) throw HalException(ErrorCode::Internal, "openDevice", "openDevice: eventfd failed");
+  try {
+    start();
+  } catch (...) {
+    ::close(notifyFd_);
+    throw;
+  }
 }
 
-SimBackend::~SimBackend() { stop(); }
+SimBackend::~SimBackend() {
+  stop();
+  ::close(notifyFd_);
+}
 
 void SimBackend::start() {
   DeviceProcessConfig config;
@@ -56,7 +67,9 @@ void SimBackend::start() {
   config.aicpuLaunchThreads = arch_.aicpuLaunchThreads;
   config.timestampHz = arch_.timestampHz;
   config.memoryBytes = options_.simMemoryBytes;
+  config.notifyFd = notifyFd_;
   std::atomic_store(&process_, std::make_shared<DeviceProcess>(config, [this](const ProcessExit& exit) { onProcessExit(exit); }));
+  process_->control()->hostWaiting = progressWaits_ > 0 ? 1u : 0u;
   std::lock_guard<std::mutex> lock(faultMu_);
   memory_ = std::make_unique<AddressSpace>(process_->hostMemory(), process_->deviceBase(), process_->memoryBytes(),
                                            process_->memoryFd(), process_->pages(), [this](const wire::ProtectEntry& e) {
@@ -260,43 +273,99 @@ void SimBackend::destroyStream(StreamId id) {
   }
 }
 
-void SimBackend::synchronize(StreamId id, uint32_t timeoutMs) {
+uint64_t SimBackend::streamTarget(StreamId id) {
   const uint32_t slot = streamSlot(id, "synchronize");
-  checkHealthy("synchronize");
   const std::shared_ptr<DeviceProcess> process = currentProcess();
-  if (!process) throw HalException(ErrorCode::DeviceClosed, "synchronize", "synchronize: the device was closed");
+  return process ? wire::loadAcquire(&process->control()->streams[slot].submitted) : 0;
+}
+
+bool SimBackend::pollStream(StreamId id, uint64_t target, std::optional<HalException>* failure) {
+  const char* op = "synchronize";
+  uint32_t slot = 0;
+  try {
+    slot = streamSlot(id, op);
+    checkHealthy(op);
+  } catch (const HalException& e) {
+    *failure = e;
+    return true;
+  }
+  const std::shared_ptr<DeviceProcess> process = currentProcess();
+  if (!process) {
+    *failure = HalException(ErrorCode::DeviceClosed, op, "synchronize: the device was closed");
+    return true;
+  }
   wire::StreamSlot& s = process->control()->streams[slot];
-  const uint32_t target = wire::loadAcquire(&s.submitted);
+  const uint32_t completed = wire::loadAcquire(&s.completed);
+  if (static_cast<int32_t>(completed - static_cast<uint32_t>(target)) >= 0) {
+    if (wire::loadAcquire(&s.failed) != 0) {
+      const ErrorCode code = static_cast<ErrorCode>(s.failCode);
+      std::optional<int64_t> backendCode;
+      if (s.hasBackendCode) backendCode = s.failBackendCode;
+      const std::string message(s.failMessage, strnlen(s.failMessage, sizeof s.failMessage));
+      std::string failOp(s.failOp, strnlen(s.failOp, sizeof s.failOp));
+      wire::storeRelease(&s.failed, 0);
+      *failure = HalException(code, failOp.empty() ? op : failOp, message, backendCode);
+    }
+    return true;
+  }
+  if (!process->alive()) {
+    try {
+      checkHealthy(op);
+    } catch (const HalException& e) {
+      *failure = e;
+      return true;
+    }
+    *failure = HalException(ErrorCode::InvalidHandle, op,
+                            "synchronize: the device was reset or closed while waiting for stream " + std::to_string(id));
+    return true;
+  }
+  if (wire::loadAcquire(&s.exited) != 0) {
+    *failure = HalException(ErrorCode::InvalidHandle, op, "synchronize: stream " + std::to_string(id) + " was destroyed while waiting");
+    return true;
+  }
+  return false;
+}
+
+void SimBackend::synchronize(StreamId id, uint32_t timeoutMs) {
+  const uint64_t target = streamTarget(id);
+  const std::shared_ptr<DeviceProcess> process = currentProcess();
   const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
   for (;;) {
-    const uint32_t completed = wire::loadAcquire(&s.completed);
-    if (static_cast<int32_t>(completed - target) >= 0) break;
-    checkHealthy("synchronize");
-    if (!process->alive()) {
-      checkHealthy("synchronize");
-      throw HalException(ErrorCode::InvalidHandle, "synchronize",
-                         "synchronize: the device was reset or closed while waiting for stream " + std::to_string(id));
-    }
-    if (wire::loadAcquire(&s.exited) != 0) {
-      throw HalException(ErrorCode::InvalidHandle, "synchronize",
-                         "synchronize: stream " + std::to_string(id) + " was destroyed while waiting");
+    std::optional<HalException> failure;
+    if (pollStream(id, target, &failure)) {
+      if (failure) throw *failure;
+      return;
     }
     const int64_t left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now()).count();
     if (left <= 0) {
       throw HalException(ErrorCode::SyncTimeout, "synchronize",
-                         "synchronize: stream " + std::to_string(id) + " did not finish within " + std::to_string(timeoutMs) +
-                             " ms");
+                         "synchronize: stream " + std::to_string(id) + " did not finish within " + std::to_string(timeoutMs) + " ms");
     }
-    wire::futexWait(&s.completed, completed, std::min(left, kWaitSliceNs));
+    wire::StreamSlot& s = process->control()->streams[streamSlot(id, "synchronize")];
+    const uint32_t completed = wire::loadAcquire(&s.completed);
+    if (static_cast<int32_t>(completed - static_cast<uint32_t>(target)) < 0) {
+      wire::futexWait(&s.completed, completed, std::min(left, kWaitSliceNs));
+    }
   }
-  if (wire::loadAcquire(&s.failed) != 0) {
-    const ErrorCode code = static_cast<ErrorCode>(s.failCode);
-    std::optional<int64_t> backendCode;
-    if (s.hasBackendCode) backendCode = s.failBackendCode;
-    const std::string message(s.failMessage, strnlen(s.failMessage, sizeof s.failMessage));
-    std::string op(s.failOp, strnlen(s.failOp, sizeof s.failOp));
-    wire::storeRelease(&s.failed, 0);
-    throw HalException(code, op.empty() ? "synchronize" : op, message, backendCode);
+}
+
+void SimBackend::drainProgressFd() {
+  uint64_t count = 0;
+  [[maybe_unused]] const auto n = ::read(notifyFd_, &count, sizeof count);
+}
+
+// Called on the JS thread only; the count lives in every process's control block in turn, so a
+// reset while waiting carries it over in start().
+void SimBackend::beginProgressWait() {
+  if (progressWaits_++ == 0) {
+    if (auto process = currentProcess()) __atomic_store_n(&process->control()->hostWaiting, 1u, __ATOMIC_SEQ_CST);
+  }
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void SimBackend::endProgressWait() {
+  if (progressWaits_ > 0 && --progressWaits_ == 0) {
+    if (auto process = currentProcess()) __atomic_store_n(&process->control()->hostWaiting, 0u, __ATOMIC_SEQ_CST);
   }
 }
 

@@ -42,6 +42,13 @@ class SimBackend final : public Backend {
   void synchronize(StreamId stream, uint32_t timeoutMs) override;
   bool streamsIdle(const std::vector<StreamId>& streams) override;
 
+  int progressFd() override { return notifyFd_; }
+  void drainProgressFd() override;
+  void beginProgressWait() override;
+  void endProgressWait() override;
+  uint64_t streamTarget(StreamId stream) override;
+  bool pollStream(StreamId stream, uint64_t target, std::optional<HalException>* failure) override;
+
   BinaryId registerAicoreBinary(const uint8_t* image, size_t size) override;
   ProgramId loadAicpuProgram(const uint8_t* image, size_t size) override;
   bool aicpuProgramHasKernel(ProgramId program, const std::string& name) override;
@@ -88,6 +95,9 @@ class SimBackend final : public Backend {
   DeviceProps props_;
   const ArchInfo& arch_;
   OpenOptions options_;
+  // Signalled by every device process of this backend (reset starts new ones) on stream progress.
+  int notifyFd_ = -1;
+  uint32_t progressWaits_ = 0;  // open event-loop waits (JS thread only)
 
   std::mutex protectMu_;
   std::vector<wire::ProtectEntry> pendingProtect_;

@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <unistd.h>
+
 namespace npurun::wire {
 
 constexpr uint32_t kProtocolVersion = 1;
@@ -23,6 +25,9 @@ constexpr uint32_t kControlMagic = 0x4e505244;  // "NPRD"
 constexpr int kMemoryFd = 3;
 constexpr int kControlFd = 4;
 constexpr int kChannelFd = 5;
+// An eventfd the device process signals when stream work completes while the host is waiting: the
+// host's event loop watches it, so a wait needs no thread of its own.
+constexpr int kNotifyFd = 6;
 
 constexpr uint32_t kMaxStreams = 64;
 // Activity slots: AI Core cores first (the largest arch has 108), then AI CPU launch threads.
@@ -92,7 +97,7 @@ struct ControlBlock {
   uint32_t magic;
   uint32_t version;
   uint32_t devicePid;
-  uint32_t pad;
+  uint32_t hostWaiting;  // > 0 while the host waits on the notify eventfd (see notifyHost)
   FaultRecord fault;
   StreamSlot streams[kMaxStreams];
   ActivitySlot activity[kActivitySlots];
@@ -108,7 +113,7 @@ inline uint64_t controlBytes(uint64_t memoryBytes) {
 
 enum class Op : uint32_t {
   Hello = 1,           // device -> host once at start: HelloMessage
-  Protect,             // ProtectBatch: freed allocations made inaccessible
+  Protect,             // ProtectBatch: new allocations opened, freed ones closed
   CreateStream,        // reply: status
   DestroyStream,       // reply once the stream's thread has returned
   LoadProgram,         // fd attached; reply: status + message
@@ -131,12 +136,15 @@ struct HelloMessage {
   uint64_t memoryBase;  // where the device process mapped device memory: device address 0 of the range
 };
 
-// Freed allocations travel in batches, sent ahead of the next command, to be closed in the device
-// process (allocations need no message: see PageMap). Until the batch arrives, device code that
-// touches freed memory reads the zeros the host punched into it.
+// Protection changes travel in batches, sent ahead of the next command: new allocations are opened
+// before the launch that uses them (no first-touch fault on the hot path), freed ones closed. An
+// allocation made while device code runs (a collector recycling buffers) is opened by the device's
+// fault handler on first touch, from the PageMap; freed memory stays readable by device code only
+// until the batch arrives.
 struct ProtectEntry {
   uint64_t addr;
   uint64_t length;  // page multiple
+  uint64_t open;    // 1: a new allocation, 0: a freed one
 };
 constexpr uint32_t kMaxProtectEntries = 1024;
 
@@ -199,6 +207,17 @@ constexpr int32_t kOk = -1;
 constexpr size_t kMaxCommandBytes = sizeof(ProtectBatch) > sizeof(LaunchAicpuCommand) + kMaxAicpuArgsBytes
                                         ? sizeof(ProtectBatch)
                                         : sizeof(LaunchAicpuCommand) + kMaxAicpuArgsBytes;
+
+// Signals the host after stream progress, when it waits. Both sides order their store before their
+// load (the host: hostWaiting, then the counters; the device: the counters, then hostWaiting), so
+// no completion goes unnoticed.
+inline void notifyHost(ControlBlock* control, int notifyFd) {
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&control->hostWaiting, __ATOMIC_SEQ_CST) == 0) return;
+  const uint64_t one = 1;
+  // A full counter (never in practice) already means "readable": the wake-up is not lost.
+  [[maybe_unused]] const auto written = ::write(notifyFd, &one, sizeof one);
+}
 
 // Exit status of a device process that recorded a fault and ended itself.
 constexpr int kFaultExitStatus = 86;

@@ -1,0 +1,154 @@
+#include "binding/stream_waiter.h"
+
+#include <algorithm>
+
+namespace npurun::binding {
+
+namespace {
+template <typename Handle>
+void closeAndFree(Handle* handle) {
+  uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) { delete reinterpret_cast<Handle*>(h); });
+}
+}  // namespace
+
+StreamWaiter::StreamWaiter(Napi::Env env, std::shared_ptr<Backend> backend) : env_(env), backend_(std::move(backend)) {
+  if (napi_get_uv_event_loop(env, &loop_) != napi_ok) loop_ = nullptr;
+}
+
+StreamWaiter::~StreamWaiter() {
+  if (poll_ != nullptr) closeAndFree(poll_);
+  if (timer_ != nullptr) closeAndFree(timer_);
+  if (watching_) backend_->endProgressWait();
+}
+
+void StreamWaiter::wait(const std::vector<StreamId>& streams, uint32_t timeoutMs, Settle settle) {
+  auto p = std::make_unique<Pending>();
+  p->streams = streams;
+  p->done.assign(streams.size(), false);
+  p->failures.resize(streams.size());
+  for (size_t i = 0; i < streams.size(); ++i) {
+    try {
+      p->targets.push_back(backend_->streamTarget(streams[i]));
+    } catch (const HalException& e) {
+      // An unknown stream is reported as that stream's failure, like any other.
+      p->targets.push_back(0);
+      p->done[i] = true;
+      p->failures[i] = e;
+    }
+  }
+  p->timeoutMs = timeoutMs;
+  p->settle = std::move(settle);
+  if (!watching_) {
+    backend_->beginProgressWait();  // before the first poll: no completion can slip in between
+    watching_ = true;
+  }
+  if (poll(*p) || loop_ == nullptr) {
+    finish(*p, false);
+    if (pending_.empty()) {
+      backend_->endProgressWait();
+      watching_ = false;
+    }
+    return;
+  }
+  p->deadline = uv_now(loop_) + timeoutMs;
+  if (poll_ == nullptr) {
+    poll_ = new uv_poll_t;
+    uv_poll_init(loop_, poll_, backend_->progressFd());
+    poll_->data = this;
+    timer_ = new uv_timer_t;
+    uv_timer_init(loop_, timer_);
+    timer_->data = this;
+  }
+  if (pending_.empty()) uv_poll_start(poll_, UV_READABLE, onReadable);
+  pending_.push_back(std::move(p));
+  rearmTimer();
+}
+
+bool StreamWaiter::poll(Pending& p) {
+  bool all = true;
+  for (size_t i = 0; i < p.streams.size(); ++i) {
+    if (!p.done[i]) p.done[i] = backend_->pollStream(p.streams[i], p.targets[i], &p.failures[i]);
+    all = all && p.done[i];
+  }
+  return all;
+}
+
+void StreamWaiter::finish(Pending& p, bool timedOut) {
+  std::vector<StreamSyncFailure> failures;
+  for (size_t i = 0; i < p.streams.size(); ++i) {
+    if (p.failures[i]) {
+      failures.push_back({p.streams[i], *p.failures[i]});
+    } else if (!p.done[i] && timedOut) {
+      failures.push_back({p.streams[i], HalException(ErrorCode::SyncTimeout, "synchronize",
+                                                     "synchronize: stream " + std::to_string(p.streams[i]) +
+                                                         " did not finish within " + std::to_string(p.timeoutMs) + " ms")});
+    }
+  }
+  Napi::HandleScope scope(env_);
+  p.settle(env_, failures);
+}
+
+void StreamWaiter::check() {
+  const uint64_t now = uv_now(loop_);
+  // Settled waits leave the list before their callbacks run: a callback may start a new wait.
+  std::vector<std::pair<std::unique_ptr<Pending>, bool>> ready;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    Pending& p = **it;
+    const bool over = poll(p);
+    if (over || now >= p.deadline) {
+      ready.emplace_back(std::move(*it), !over);
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (pending_.empty()) {
+    uv_poll_stop(poll_);
+    uv_timer_stop(timer_);
+    backend_->endProgressWait();
+    watching_ = false;
+  } else {
+    rearmTimer();
+  }
+  for (auto& [p, timedOut] : ready) finish(*p, timedOut);
+}
+
+void StreamWaiter::rearmTimer() {
+  uint64_t next = UINT64_MAX;
+  for (const auto& p : pending_) next = std::min(next, p->deadline);
+  const uint64_t now = uv_now(loop_);
+  uv_timer_start(timer_, onTimer, next > now ? next - now : 0, 0);
+}
+
+void StreamWaiter::onReadable(uv_poll_t* handle, int, int) {
+  auto* self = static_cast<StreamWaiter*>(handle->data);
+  self->backend_->drainProgressFd();
+  self->check();
+}
+
+void StreamWaiter::onTimer(uv_timer_t* handle) { static_cast<StreamWaiter*>(handle->data)->check(); }
+
+void StreamWaiter::shutdown() {
+  std::vector<std::unique_ptr<Pending>> open;
+  open.swap(pending_);
+  if (poll_ != nullptr) {
+    uv_poll_stop(poll_);
+    uv_timer_stop(timer_);
+  }
+  if (watching_) {
+    backend_->endProgressWait();
+    watching_ = false;
+  }
+  for (auto& p : open) {
+    poll(*p);
+    for (size_t i = 0; i < p->streams.size(); ++i) {
+      if (!p->done[i] && !p->failures[i]) {
+        p->failures[i] = HalException(ErrorCode::InvalidHandle, "synchronize",
+                                      "synchronize: the device was closed while waiting for stream " + std::to_string(p->streams[i]));
+      }
+    }
+    finish(*p, false);
+  }
+}
+
+}  // namespace npurun::binding
