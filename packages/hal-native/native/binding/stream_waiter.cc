@@ -50,6 +50,7 @@ void StreamWaiter::wait(const std::vector<StreamId>& streams, uint32_t timeoutMs
     }
     return;
   }
+  uv_update_time(loop_);  // uv_now is the loop's cached time, older than now by the work since
   p->deadline = uv_now(loop_) + timeoutMs;
   if (poll_ == nullptr) {
     poll_ = new uv_poll_t;
@@ -89,6 +90,7 @@ void StreamWaiter::finish(Pending& p, bool timedOut) {
 }
 
 void StreamWaiter::check() {
+  uv_update_time(loop_);
   const uint64_t now = uv_now(loop_);
   // Settled waits leave the list before their callbacks run: a callback may start a new wait.
   std::vector<std::pair<std::unique_ptr<Pending>, bool>> ready;

@@ -55,8 +55,10 @@ NPURUN_DEVICE_EXPORT int deep_recursion(const npurun_aicpu_ctx*, void*, uint64_t
   return static_cast<int>(recurse(0));
 }
 
-// Ignores the stop flag: only killing the device process ends it.
-NPURUN_DEVICE_EXPORT int ignore_stop(const npurun_aicpu_ctx*, void*, uint64_t) {
+// Ignores the stop flag: only killing the device process ends it. Writes 1 to the u32 at args[0]
+// first, so the host knows it runs.
+NPURUN_DEVICE_EXPORT int ignore_stop(const npurun_aicpu_ctx*, void* args, uint64_t) {
+  __atomic_store_n(reinterpret_cast<uint32_t*>(arg(args, 0)), 1u, __ATOMIC_RELEASE);
   for (;;) {
     timespec nap{0, 1000000};
     nanosleep(&nap, nullptr);

@@ -23,12 +23,21 @@ function startRunaway() {
   const program = device.loadAicpuProgram(fs.readFileSync(programPath));
   const buffer = device.malloc(64);
   device.launchAicpu(stream, program, 'ignore_stop', 1, new BigUint64Array([buffer, 0n]));
-  return device;
+  return { device, buffer };
+}
+
+/** Resolves once the kernel reports that it runs. */
+async function running({ device, buffer }) {
+  const started = new Uint32Array(1);
+  for (const until = Date.now() + 20_000; started[0] === 0 && Date.now() < until; ) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    device.copyFromDevice(started, buffer);
+  }
 }
 
 async function main() {
   let device = startRunaway();
-  await new Promise((resolve) => setTimeout(resolve, 100)); // the kernel is running now
+  await running(device);
   const pids = children();
   if (how === 'exit') {
     process.stdout.write(`${JSON.stringify({ pids, exitingAt: Date.now() })}\n`);
