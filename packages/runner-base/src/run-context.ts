@@ -5,7 +5,7 @@
 import type { CollectorSummary, RunCollector } from '@npurun/collectors';
 import type { DeviceAllocator } from './device-allocator';
 import type { RuntimeImage } from './runtime-image/encode';
-import type { DeviceReadback, DiagnosticsOptions } from './run-types';
+import type { DeviceReadback, DiagnosticsOptions, RunProgress } from './run-types';
 
 /** Where a collector is in its run lifecycle. */
 export type CollectorPhase = 'initialized' | 'started' | 'stopped' | 'tornDown';
@@ -64,6 +64,8 @@ export class RunContext {
       readonly image: RuntimeImage;
       /** Kernel names by kernel-table index (the func id device programs record). */
       readonly kernelNames: ReadonlyMap<number, string>;
+      /** The caller's progress callback, if any. */
+      readonly onProgress?: ((progress: RunProgress) => void) | undefined;
     },
   ) {
     this.kernelArgs = new Uint8Array(kernelArgsSize);

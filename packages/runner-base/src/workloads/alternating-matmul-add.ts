@@ -8,7 +8,7 @@ import { scalarArg, type TaskArg, type TaskSpec } from '../runtime-image/task-gr
 import { f32Arg } from './tensors';
 import { loadWorkloadKernels } from './kernels';
 import { seededNormalF32 } from './prng';
-import { resolveCase, withSession } from './session';
+import { checkWorkloadRunOptions, resolveCase, withSession } from './session';
 import type { Workload, WorkloadCase, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
 import { FLOAT_1E3, compareTensor } from './verify';
 
@@ -173,7 +173,8 @@ export function alternatingCallable(kernels: Callable['kernels']): Callable<Alte
   };
 }
 
-async function runAlternating(runner: WorkloadRunner, options: WorkloadRunOptions = {}): Promise<WorkloadResult> {
+async function runAlternating(runner: WorkloadRunner, options?: WorkloadRunOptions): Promise<WorkloadResult> {
+  options = checkWorkloadRunOptions(alternatingMatmulAdd, options);
   const c = resolveCase(alternatingMatmulAdd, options.case);
   checkAlternatingParams(c);
   const kernels = await loadWorkloadKernels(['matmul_tile128', 'add_tile128'], runner.platform, options.compile);

@@ -8,7 +8,7 @@ import type { Callable } from '../callable-registry';
 import type { TaskSpec } from '../runtime-image/task-graph';
 import { f32Arg } from './tensors';
 import { loadWorkloadKernels } from './kernels';
-import { resolveCase, withSession } from './session';
+import { checkWorkloadRunOptions, resolveCase, withSession } from './session';
 import type { Workload, WorkloadCase, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
 import { EXACT, compareTensor } from './verify';
 
@@ -113,7 +113,8 @@ export function dummyTaskCallable(kernels: Callable['kernels']): Callable<DummyT
   };
 }
 
-async function runDummyTask(runner: WorkloadRunner, options: WorkloadRunOptions = {}): Promise<WorkloadResult> {
+async function runDummyTask(runner: WorkloadRunner, options?: WorkloadRunOptions): Promise<WorkloadResult> {
+  options = checkWorkloadRunOptions(dummyTask, options);
   const c = resolveCase(dummyTask, options.case);
   const kernels = await loadWorkloadKernels(['write_const', 'copy_first'], runner.platform, options.compile);
   return withSession(runner, dummyTask.name, c.name, options, async (s) => {

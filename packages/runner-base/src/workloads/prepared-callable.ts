@@ -12,7 +12,7 @@ import { scalarArg, type TaskSpec } from '../runtime-image/task-graph';
 import { f32Arg } from './tensors';
 import { loadWorkloadKernels, type WorkloadKernelName } from './kernels';
 import { f32Bits } from './scalar-encoding';
-import { resolveCase, withSession, type WorkloadSession } from './session';
+import { checkWorkloadRunOptions, resolveCase, withSession, type WorkloadSession } from './session';
 import type { Workload, WorkloadCase, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
 import { EXACT, compareTensor } from './verify';
 
@@ -233,7 +233,8 @@ async function runScenario(sc: Scenario, scenario: PreparedCallableScenario): Pr
   }
 }
 
-async function runPreparedCallable(runner: WorkloadRunner, options: WorkloadRunOptions = {}): Promise<WorkloadResult> {
+async function runPreparedCallable(runner: WorkloadRunner, options?: WorkloadRunOptions): Promise<WorkloadResult> {
+  options = checkWorkloadRunOptions(preparedCallable, options);
   const c = resolveCase(preparedCallable, options.case);
   const primary = await loadWorkloadKernels(VECTOR_EXAMPLE_ORDERS.primary, runner.platform, options.compile);
   const byName = new Map(primary.map((k) => [k.name, k]));
