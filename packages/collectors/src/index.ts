@@ -20,6 +20,7 @@ export { TextFileWriter, type TextFileWriterOptions } from './export/text-writer
 export { OutputWriteError, describeOsError, osErrorCode } from './export/output-error';
 export { writeFileAtomic, moveFileAtomic, commitTemporary, temporaryPathFor, parseTemporaryName, removeStaleTemporaries } from './export/atomic-file';
 export { OutputFiles } from './export/output-files';
+export { makeDirectory } from './export/make-dir';
 export { createSpoolDir, spoolDirOwner, removeStaleSpools, removeProcessSpools } from './framework/spool-dirs';
 export { isProcessAlive } from './framework/process-alive';
 export * from './memory';

@@ -758,7 +758,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       t = now();
       await this.launchAndWait(state, ctx, abort); // step 7
       timings.launchAndWaitMs = now() - t;
-      this.logger.info('run: the device work finished', 2);
+      this.logger.debug('run: the device work finished');
       t = now();
       await this.teardownSharedCollectorsAfterRun(ctx); // step 8
       await this.teardownArchCollectors(ctx); // step 9 (arch; default: non-shared collectors)
@@ -917,7 +917,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     entry.phase = 'tornDown';
     ctx.summaries.push(await entry.collector.reconcile({ incomplete: false }));
     if (ctx.settings.outputDir !== undefined) {
-      this.logger.info(`run: exporting ${entry.collector.name}`, 2);
+      this.logger.debug(`run: exporting ${entry.collector.name}`);
       ctx.files.push(...(await entry.collector.exportFiles(ctx.settings.outputDir, this.exportOptions(ctx, entry, false))));
       if (run !== null) await run.checkpoint();
     }
@@ -951,7 +951,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       for (const w of waitErrors) this.logger.warn(`run: after a failed launch: ${errorMessage(w)}`);
       throw e;
     }
-    this.logger.info('run: launched', 2);
+    this.logger.debug('run: launched');
     const progress = this.reportProgress(ctx);
     try {
       const wait = this.waitForStreams(state, launched, ctx.settings.timeoutMs);

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describeOsError, removeStaleTemporaries, temporaryPathFor } from '@npurun/collectors';
+import { describeOsError, makeDirectory, removeStaleTemporaries, temporaryPathFor } from '@npurun/collectors';
 import { OutputDirectoryError } from './errors';
 import { RUN_JSON_FILE, type RunFileEntry } from './run-json';
 
@@ -17,7 +17,7 @@ import { RUN_JSON_FILE, type RunFileEntry } from './run-json';
  */
 export async function checkOutputDirWritable(op: string, dir: string): Promise<void> {
   try {
-    await fs.promises.mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
   } catch (err) {
     throw new OutputDirectoryError(op, dir, describeOsError(err), err);
   }

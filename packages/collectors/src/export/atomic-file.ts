@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { makeDirectory } from './make-dir';
 import { OutputWriteError } from './output-error';
 import { isProcessAlive } from '../framework/process-alive';
 
@@ -68,7 +69,7 @@ function checkSignal(signal: AbortSignal | undefined): void {
 
 async function ensureDir(op: string, dir: string): Promise<void> {
   try {
-    await fs.promises.mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
   } catch (err) {
     throw new OutputWriteError(op, dir, err, 'create');
   }

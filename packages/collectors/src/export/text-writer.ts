@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import { commitTemporary, temporaryPathFor } from './atomic-file';
+import { makeDirectory } from './make-dir';
 import { OutputWriteError } from './output-error';
 
 const FLUSH_AT = 64 * 1024;
@@ -57,7 +58,7 @@ export class TextFileWriter {
     options.signal?.throwIfAborted();
     const dir = path.dirname(filePath);
     try {
-      await fs.promises.mkdir(dir, { recursive: true });
+      await makeDirectory(dir);
     } catch (err) {
       throw new OutputWriteError(op, dir, err, 'create');
     }
