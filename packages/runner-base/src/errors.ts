@@ -180,7 +180,8 @@ export class RunAbortedError extends RunnerError {
 
 function describeReason(reason: unknown): string {
   if (reason === undefined) return '';
-  if (reason instanceof Error && reason.name === 'AbortError' && !(reason instanceof RunnerError)) return ''; // the default reason says nothing more
+  // The default reason (a DOMException named AbortError, from any realm) says nothing more.
+  if ((reason as { name?: unknown } | null)?.name === 'AbortError' && !(reason instanceof RunnerError)) return '';
   if (reason instanceof RunAbortedError) return '';
   return ` (${errorMessage(reason)})`;
 }

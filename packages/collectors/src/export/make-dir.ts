@@ -4,7 +4,18 @@
  * once and retries once, so such a path fails with its OS error instead.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+
+/** The error mkdir would give for a path whose entry exists but is no directory. */
+function notADirectory(target: string): Error {
+  return Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${target}'`), {
+    code: 'ENOTDIR',
+    errno: -os.constants.errno.ENOTDIR,
+    syscall: 'mkdir',
+    path: target,
+  });
+}
 
 /**
  * Creates `dir` and any missing parents; succeeds when it already is a directory.
@@ -20,7 +31,7 @@ export async function makeDirectory(dir: string): Promise<void> {
     const code = (err as { code?: unknown }).code;
     if (code === 'EEXIST') {
       if ((await fs.promises.stat(target)).isDirectory()) return;
-      throw err;
+      throw notADirectory(target);
     }
     const parent = path.dirname(target);
     if (code !== 'ENOENT' || parent === target) throw err;
@@ -29,7 +40,8 @@ export async function makeDirectory(dir: string): Promise<void> {
   try {
     await fs.promises.mkdir(target);
   } catch (err) {
-    if ((err as { code?: unknown }).code === 'EEXIST' && (await fs.promises.stat(target)).isDirectory()) return;
-    throw err;
+    if ((err as { code?: unknown }).code !== 'EEXIST') throw err;
+    if ((await fs.promises.stat(target)).isDirectory()) return;
+    throw notADirectory(target);
   }
 }

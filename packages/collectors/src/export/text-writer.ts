@@ -78,6 +78,9 @@ export class TextFileWriter {
   /**
    * Appends text. Returns a promise only when the buffer was handed to the stream and the stream
    * asked to wait; callers `await` the result (awaiting `undefined` costs nothing).
+   *
+   * @throws OutputWriteError once the stream failed, or the signal's reason once aborted (the
+   *   temporary is removed either way)
    */
   write(text: string): Promise<void> | undefined {
     this.pending.push(text);
@@ -151,8 +154,15 @@ export class TextFileWriter {
     else this.stream.once('close', remove);
   }
 
+  /** Throws (after removing the temporary) once the stream failed or the signal aborted. */
   private check(): void {
-    this.signal?.throwIfAborted();
-    if (this.failure !== undefined) throw new OutputWriteError(this.op, this.filePath, this.failure);
+    if (this.signal?.aborted === true) {
+      this.destroy();
+      this.signal.throwIfAborted();
+    }
+    if (this.failure !== undefined) {
+      this.destroy();
+      throw new OutputWriteError(this.op, this.filePath, this.failure);
+    }
   }
 }
