@@ -21,6 +21,7 @@ export { OutputWriteError, describeOsError, osErrorCode } from './export/output-
 export { writeFileAtomic, moveFileAtomic, commitTemporary, temporaryPathFor, parseTemporaryName, removeStaleTemporaries } from './export/atomic-file';
 export { OutputFiles } from './export/output-files';
 export { makeDirectory } from './export/make-dir';
+export { noteUnrecordedOutputs, markOutputsRecorded, unrecordedOutputs, removeUnrecordedOutputs } from './export/unrecorded-outputs';
 export { createSpoolDir, spoolDirOwner, removeStaleSpools, removeProcessSpools } from './framework/spool-dirs';
 export { isProcessAlive } from './framework/process-alive';
 export * from './memory';

@@ -18,7 +18,7 @@ import type {
   StreamsSyncError,
 } from '@npurun/hal-native';
 import { HalErrorCode, openDevice } from '@npurun/hal-native';
-import type { CollectorDeviceMemory, DiagnosticName, ExportOptions } from '@npurun/collectors';
+import { markOutputsRecorded, type CollectorDeviceMemory, type DiagnosticName, type ExportOptions } from '@npurun/collectors';
 import { AicoreExecutor } from './aicore-executor';
 import { resolveAicpuThreads, resolveBlockDim } from './block-dim';
 import { CallableRegistry, type Callable, type CallableId, type CallableRunPlan, type CallableStats } from './callable-registry';
@@ -831,7 +831,9 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       files: await describeOutputFiles(dir, ctx.files),
       extra: { ...this.describeRun(ctx), ...ctx.runInfo },
     });
-    return writeRunJson(dir, json);
+    const file = await writeRunJson(dir, json);
+    markOutputsRecorded(ctx.files);
+    return file;
   }
 
   /**

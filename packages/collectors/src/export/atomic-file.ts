@@ -137,6 +137,8 @@ export async function moveFileAtomic(op: string, source: string, file: string, s
     checkSignal(signal);
     throw new OutputWriteError(op, file, err);
   }
-  await commitTemporary(op, temporary, file);
+  // The source goes first: nothing may be awaited between the rename into place and the caller
+  // noting the new file (an abrupt exit in that gap would leave a file no one accounts for).
   await fs.promises.rm(source, { force: true }).catch(() => undefined);
+  await commitTemporary(op, temporary, file);
 }

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { moveFileAtomic, writeFileAtomic } from './atomic-file';
 import { TextFileWriter } from './text-writer';
+import { markOutputsRecorded, noteUnrecordedOutputs } from './unrecorded-outputs';
 
 /** A batch of output files written by one operation. */
 export class OutputFiles {
@@ -31,24 +32,32 @@ export class OutputFiles {
   openText(file: string): Promise<TextFileWriter> {
     return TextFileWriter.open(file, this.op, {
       ...(this.signal !== undefined ? { signal: this.signal } : {}),
-      onCommit: (f) => this.done.push(f),
+      onCommit: (f) => this.committed_(f),
     });
   }
 
   /** Writes a whole file of the batch. */
   async writeFile(file: string, data: string | Uint8Array): Promise<void> {
     await writeFileAtomic(this.op, file, data, this.signal);
-    this.done.push(file);
+    this.committed_(file);
   }
 
   /** Moves a finished file (a spool) into place as a file of the batch. */
   async moveFile(source: string, file: string): Promise<void> {
     await moveFileAtomic(this.op, source, file, this.signal);
-    this.done.push(file);
+    this.committed_(file);
   }
 
   /** Removes every file the batch put in place (best effort; never throws). */
   async discard(): Promise<void> {
-    for (const f of this.done.splice(0)) await fs.promises.rm(f, { force: true }).catch(() => undefined);
+    const files = this.done.splice(0);
+    for (const f of files) await fs.promises.rm(f, { force: true }).catch(() => undefined);
+    markOutputsRecorded(files);
+  }
+
+  // Until a manifest lists it, a placed file is one an abrupt exit must remove (unrecorded-outputs.ts).
+  private committed_(file: string): void {
+    this.done.push(file);
+    noteUnrecordedOutputs([file]);
   }
 }

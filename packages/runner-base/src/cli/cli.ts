@@ -223,6 +223,9 @@ async function runWorkloadCommand(spec: CliSpec, workloadName: string, flags: Ru
     platform: flags.platform as DeviceRunnerOptions['platform'],
     deviceId: flags.device,
     logLevel: flags.logLevel as NonNullable<DeviceRunnerOptions['logLevel']>,
+    logSink: (level, message) => {
+      io.stderr.write(`[npurun ${level}] ${message}\n`);
+    },
     ...(flags.timeout !== undefined ? { runTimeoutMs: flags.timeout } : {}),
   });
   const rows: CaseSummary[] = [];

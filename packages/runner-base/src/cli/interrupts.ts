@@ -2,10 +2,11 @@
  * SIGINT and SIGTERM while the command runs. The first one aborts the run in progress (the run
  * stops its device work, tears down, writes `run.json` as `interrupted`) and the command then ends
  * with 130 (SIGINT) or 143 (SIGTERM). A second signal ends the process at once: the terminal is
- * restored and this process's collector spools are removed first, so only recognisable
- * temporaries (which the next run cleans up) can remain.
+ * restored, output files no `run.json` lists yet and this process's collector spools are removed
+ * first, so only complete listed files and recognisable temporaries (which the next run into the
+ * directory cleans up) can remain.
  */
-import { removeProcessSpools } from '@npurun/collectors';
+import { removeProcessSpools, removeUnrecordedOutputs } from '@npurun/collectors';
 import { RunnerError, RunnerErrorCode } from '../errors';
 import { CliExitCode } from './exit-codes';
 import { restoreTerminal } from './terminal';
@@ -69,9 +70,10 @@ export function installInterruptHandlers(stderr: { isTTY?: boolean; write(s: str
       // The second signal: no waiting for the run to wind down.
       restoreTerminal(stderr);
       try {
+        removeUnrecordedOutputs(); // placed by an export that run.json does not list yet
         removeProcessSpools();
       } catch {
-        // best effort: the next start removes them by owner pid
+        // best effort: the next start removes spools by owner pid
       }
       target.exit((controller.signal.reason as InterruptedError).exitCode);
     };
