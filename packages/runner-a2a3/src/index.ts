@@ -8,6 +8,22 @@ export { A2A3Runner, type A2A3RunnerOptions } from './a2a3-runner';
 export { A2A3KernelArgs } from './kernel-args';
 export { workloads, workloadNames, runWorkload, type Workload, type WorkloadResult, type WorkloadName } from '@npurun/runner-base';
 export { DeviceRunnerBase } from '@npurun/runner-base';
+// the error family and cancellation (see runner-base's docs/outputs-and-cancellation.md)
+export {
+  isNpurunError,
+  npurunErrorCode,
+  RunnerError,
+  RunnerErrorCode,
+  RunAbortedError,
+  InvalidArgumentError,
+  OutputDirectoryError,
+  MAX_RUN_TIMEOUT_MS,
+  type NpurunError,
+  type RunOptions,
+  type RunProgress,
+  type RunStatus,
+} from '@npurun/runner-base';
+export { CollectorError, OutputWriteError } from '@npurun/runner-base';
 export { HalError } from '@npurun/hal-native';
 export { main as runCliMain, cliSpec } from './cli';
 // dep_gen: a2a3's dependency capture and its deps.json replay

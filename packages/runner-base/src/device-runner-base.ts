@@ -630,7 +630,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   /**
    * One run: the request is validated and the graph encoded first (no device call for a bad
    * graph), the output directory is checked writable and the device opened, the previous run's
-   * files in the output directory are removed, then the steps of SPEC §6 run in order. On any
+   * files in the output directory are removed, then the run steps follow in order. On any
    * failure, what was started is torn down before the error is thrown. A timeout throws
    * {@link RunTimeoutError} and leaves the runner faulted.
    *

@@ -9,6 +9,8 @@
  */
 export * from './errors';
 export { isNpurunError, npurunErrorCode, type NpurunError } from './npurun-error';
+// the other two error classes of the family, so one import serves them all
+export { CollectorError, OutputWriteError } from '@npurun/collectors';
 export { checkOptions, closestName, toAbortSignal } from './options';
 export { toByteSize, toDeviceAddress, alignUp } from './validate';
 export * from './logger';

@@ -99,9 +99,8 @@ describe('cancellation through an AbortSignal', () => {
     const fake = hangingHal(hang);
     const runner = makeRunner(fake, { outputDir: outDir, diagnostics: { l2Swimlane: 1 } });
     const controller = new AbortController();
-    const run = runner.run({ graph, signal: controller.signal, timeoutMs: 60_000 });
-    setTimeout(() => controller.abort(), 30);
-    const err = await rejectionOf(run);
+    // Aborted at the launch report: the device work is in flight (and never ends by itself).
+    const err = await rejectionOf(runner.run({ graph, signal: controller.signal, timeoutMs: 60_000, onProgress: () => controller.abort() }));
     expect(err).toBeInstanceOf(RunAbortedError);
     expect(err).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', op: 'run' });
     expect(isNpurunError(err)).toBe(true);
@@ -130,9 +129,7 @@ describe('cancellation through an AbortSignal', () => {
     const fault = new HalError('createStream: the device faulted: the device process was killed', { code: 'HAL_DEVICE_FAULT' as HalErrorCode, op: 'createStream' });
     fake.fail('createStream', { onCall: 3, error: fault });
     const controller = new AbortController();
-    const run = runner.run({ graph, signal: controller.signal });
-    setTimeout(() => controller.abort(), 20);
-    const err = await rejectionOf(run);
+    const err = await rejectionOf(runner.run({ graph, signal: controller.signal, onProgress: () => controller.abort() }));
     expect(err).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
     expect((err as Error).message).toContain('faulted');
     expect((err as Error).cause).toBe(fault);
@@ -162,8 +159,8 @@ describe('cancellation through an AbortSignal', () => {
     const runner = makeRunner(fake);
     runner.prepareCallable('c', { kernels: [{ name: 'k', image: new Uint8Array(64), coreType: 'vector' }], orchestrate: () => ({ tasks: [{ kernel: 0 }] }) });
     const controller = new AbortController();
-    const run = runner.runPrepared('c', {}, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 20);
+    const run = runner.runPrepared('c', {}, { signal: controller.signal, onProgress: () => controller.abort() });
+    expect(fake.calls.destroyStream).toBe(0);
     expect(await rejectionOf(run)).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', op: 'runPrepared' });
     hang.on = false;
     await expect(runner.runPrepared('c', {})).resolves.toBeDefined();
@@ -210,9 +207,7 @@ describe('the output directory: one run, one truth', () => {
     expect(readRunJson(outDir).status).toBe('ok');
     const runner = makeRunner(hangingHal({ on: true }), { outputDir: outDir, diagnostics: { l2Swimlane: 1 } });
     const controller = new AbortController();
-    const run = runner.run({ graph, signal: controller.signal });
-    setTimeout(() => controller.abort(), 20);
-    await rejectionOf(run);
+    await rejectionOf(runner.run({ graph, signal: controller.signal, onProgress: () => controller.abort() }));
     expect(filesUnder(outDir)).toEqual(['run.json']);
     expect(readRunJson(outDir).status).toBe('interrupted');
   });

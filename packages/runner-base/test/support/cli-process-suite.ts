@@ -104,8 +104,11 @@ function mountTmpfs(bytes: number): string | undefined {
 /** The command as a process. */
 export function describeCliProcess(target: ArchRunnerTarget): void {
   const depGen = target.supportsDepGen ? ['--dep-gen'] : [];
-  /** A long run: two cases (the second has 512 tasks), every diagnostic on. */
-  const LONG_RUN = ['run', 'alternating_matmul_add', '--case', 'all', '--swimlane', '4', '--dump', '--pmu', '2', '--scope-stats', ...depGen, '--log-level', 'debug', '--block-dim', '4'];
+  /**
+   * A long run: two cases (the second has 512 tasks), the diagnostics on (the tensor dump only where
+   * a test needs it: it makes 100 MB of payloads for the second case).
+   */
+  const LONG_RUN = ['run', 'alternating_matmul_add', '--case', 'all', '--swimlane', '4', '--pmu', '2', '--scope-stats', ...depGen, '--log-level', 'debug', '--block-dim', '4'];
 
   describe(`npurun-${target.arch} as a process`, () => {
     let out: string;
@@ -117,22 +120,22 @@ export function describeCliProcess(target: ArchRunnerTarget): void {
     });
 
     /** Sends `signals` once stderr shows `marker` (the `nth` time); resolves when the process ended. */
-    const interruptAt = (marker: string, nth: number, signals: NodeJS.Signals[]): Promise<Finished> => {
+    const interruptAt = (marker: string, nth: number, signals: NodeJS.Signals[], extra: string[] = []): Promise<Finished> => {
       let sent = false;
-      return start(target, [...LONG_RUN, '--out', out], (text, child) => {
+      return start(target, [...LONG_RUN, ...extra, '--out', out], (text, child) => {
         if (sent || text.split(marker).length - 1 < nth) return;
         sent = true;
         for (const s of signals) child.kill(s);
       });
     };
 
-    const moments: [string, string, number, NodeJS.Signals, number][] = [
-      ['SIGINT while the first case runs on the device', 'run: launched', 1, 'SIGINT', 130],
-      ['SIGINT while the big case exports its tensor dump', 'run: exporting tensorDump', 2, 'SIGINT', 130],
-      ['SIGTERM while the big case exports its swimlane', 'run: exporting l2Swimlane', 2, 'SIGTERM', 143],
+    const moments: [string, string, number, NodeJS.Signals, number, string[]][] = [
+      ['SIGINT while the big case runs on the device', 'run: launched', 2, 'SIGINT', 130, []],
+      ['SIGINT while the first case exports its tensor dump', 'run: exporting tensorDump', 1, 'SIGINT', 130, ['--dump']],
+      ['SIGTERM while the big case exports its swimlane', 'run: exporting l2Swimlane', 2, 'SIGTERM', 143, []],
     ];
-    test.each(moments)('%s: files complete or absent, run.json interrupted, no spool, exit code', async (_label, marker, nth, signal, exitCode) => {
-      const r = await interruptAt(marker, nth, [signal]);
+    test.each(moments)('%s: files complete or absent, run.json interrupted, no spool, exit code', async (_label, marker, nth, signal, exitCode, extra) => {
+      const r = await interruptAt(marker, nth, [signal], extra);
       expect({ code: r.code, signal: r.signal }).toEqual({ code: exitCode, signal: null });
       expect(r.stderr).toContain(`interrupted by ${signal}`);
       expect(r.stderr).not.toContain('\x1b['); // not a terminal: no bar, no escape codes
@@ -144,7 +147,7 @@ export function describeCliProcess(target: ArchRunnerTarget): void {
     });
 
     test('a second SIGINT exits at once: only recognisable temporaries remain, spools are removed', async () => {
-      const r = await interruptAt('run: exporting tensorDump', 2, ['SIGINT', 'SIGINT']);
+      const r = await interruptAt('run: exporting l2Swimlane', 2, ['SIGINT', 'SIGINT']);
       expect({ code: r.code, signal: r.signal }).toEqual({ code: 130, signal: null });
       const statuses = checkCaseDirs(out, true);
       for (const s of statuses) expect(['ok', 'interrupted', 'running']).toContain(s);
@@ -191,7 +194,7 @@ export function describeCliProcess(target: ArchRunnerTarget): void {
       expect(filesUnder(out)).toEqual(['l2_perf_records.json', 'my-notes.txt', 'run.json', 'swimlane.trace.json']);
     });
 
-    const tmpfs = mountTmpfs(8 * 1024 * 1024);
+    const tmpfs = mountTmpfs(256 * 1024); // less than the default case's 384 KiB tensor dump
     afterAll(() => {
       if (tmpfs === undefined) return;
       execFileSync('umount', [tmpfs], { stdio: 'ignore' });
@@ -199,10 +202,10 @@ export function describeCliProcess(target: ArchRunnerTarget): void {
     });
     if (tmpfs === undefined) console.warn('cli-process-suite: cannot mount a tmpfs here (not root, or no mount permission); the full-disk test is skipped');
     (tmpfs === undefined ? test.skip : test)('a full file system: nothing half-written, the error names the file once', async () => {
-      const r = await start(target, ['run', 'alternating_matmul_add', '--case', 'fill_cores', '--dump', '--swimlane', '1', '--json', '--out', tmpfs!]);
+      const r = await start(target, ['run', 'alternating_matmul_add', '--case', 'default', '--dump', '--swimlane', '1', '--json', '--out', tmpfs!]);
       expect(r.code).toBe(3);
       const doc = JSON.parse(r.stdout) as { results: { status: string; error: { code: string; message: string } }[] };
-      const dir = path.join(tmpfs!, 'fill_cores'); // a named case writes to its own directory
+      const dir = path.join(tmpfs!, 'default'); // a named case writes to its own directory
       const bin = path.join(dir, 'tensor_dump', 'tensor_dump.bin');
       expect(doc.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTPUT_WRITE_FAILED' } });
       expect(doc.results[0]!.error.message).toBe(`tensorDump.exportFiles: cannot write ${bin}: no space left on device (ENOSPC)`);
