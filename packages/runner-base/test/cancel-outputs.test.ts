@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CollectorError, CollectorErrorCode, OutputWriteError } from '@npurun/collectors';
+import { CollectorError, CollectorErrorCode, OutputWriteError, createCollector } from '@npurun/collectors';
 import { HalError, HalErrorCode } from '@npurun/hal-native';
 import {
   InvalidArgumentError,
@@ -16,6 +16,7 @@ import {
   RunnerError,
   RunnerErrorCode,
   RunnerFaultedError,
+  compileKernel,
   isNpurunError,
   parseRunManifest,
   type RunProgress,
@@ -270,6 +271,14 @@ describe('checks at the public boundary', () => {
     const plan = await rejectionOf(runner.runPrepared('c', {}));
     expect(plan).toBeInstanceOf(InvalidArgumentError);
     expect((plan as Error).message).toContain('orchestrate() of callable "c"');
+  });
+
+  test('compileKernel and createCollector refuse unknown keys and null with typed errors', async () => {
+    const err = await rejectionOf(compileKernel({ sources: [], platform: 'a2a3sim', includeDir: [] } as never));
+    expect(err).toMatchObject({ code: RunnerErrorCode.InvalidArgument, param: 'options.includeDir' });
+    expect((err as Error).message).toContain("did you mean 'includeDirs'?");
+    expect(await rejectionOf(compileKernel(null as never))).toMatchObject({ code: RunnerErrorCode.InvalidArgument, param: 'options' });
+    expect(thrownBy(() => createCollector(null as never, { name: 'pmu', eventGroup: 1 }))).toMatchObject({ code: CollectorErrorCode.InvalidArgument });
   });
 
   test('a timeout above the HAL’s 24 h is refused before anything is launched', async () => {

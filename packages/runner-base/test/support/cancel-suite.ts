@@ -58,9 +58,14 @@ function readRunJson(dir: string): RunJson {
   return JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as RunJson;
 }
 
-/** This process's collector spools still in the temporary directory. */
+/** This process's collector spools in the temporary directory. */
 function ownSpools(): string[] {
   return fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`npurun-spool-${process.pid}-`));
+}
+
+/** This process's spools that were not there at `before` (a test file may share its worker with others). */
+function newSpools(before: readonly string[]): string[] {
+  return ownSpools().filter((n) => !before.includes(n));
 }
 
 function spinRequest(runner: DeviceRunnerBase, spin: Uint8Array): RunRequest {
@@ -82,8 +87,10 @@ function spinRequest(runner: DeviceRunnerBase, spin: Uint8Array): RunRequest {
 export function describeArchCancellation(target: ArchRunnerTarget): void {
   describe(`${target.arch} runner: cancellation on ${target.simPlatform}`, () => {
     let out: string;
+    let spoolsBefore: string[];
     beforeEach(() => {
       out = fs.mkdtempSync(path.join(os.tmpdir(), `npurun-cancel-${target.arch}-`));
+      spoolsBefore = ownSpools();
     });
     afterEach(() => {
       fs.rmSync(out, { recursive: true, force: true });
@@ -107,7 +114,7 @@ export function describeArchCancellation(target: ArchRunnerTarget): void {
         expect(runner.isFaulted).toBe(false);
         expect(readRunJson(out)).toMatchObject({ status: 'interrupted', error: { code: 'ABORT_ERR' }, files: [] });
         expect(filesUnder(out)).toEqual(['run.json']);
-        expect(ownSpools()).toEqual([]);
+        expect(newSpools(spoolsBefore)).toEqual([]);
         // Fresh streams: the next runs work, on the same tensors.
         const again = await rejectionOf(runner.run({ ...request, signal: AbortSignal.timeout(100) }));
         expect(again).toMatchObject({ code: 'ABORT_ERR' });
@@ -170,7 +177,7 @@ export function describeArchCancellation(target: ArchRunnerTarget): void {
         expect(filesUnder(out)).toEqual([...json.files.map((f) => f.path), 'run.json'].sort());
         for (const f of json.files) expect(fs.statSync(path.join(out, f.path)).size).toBe(f.bytes);
         expect(() => JSON.parse(fs.readFileSync(path.join(out, 'tensor_dump', 'tensor_dump.json'), 'utf8')) as unknown).not.toThrow();
-        expect(ownSpools()).toEqual([]);
+        expect(newSpools(spoolsBefore)).toEqual([]);
         expect(runner.memoryStats()).toEqual(IDLE_AFTER_RUN);
       } finally {
         await runner.finalize();
