@@ -960,6 +960,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       const errors = await Promise.race([wait, abort.whenAborted.then(() => null)]);
       if (errors === null) {
         // Aborted while the device works: stop it, and let the wait see the stopped streams end.
+        progress.stop(); // no more reports for a run the caller abandoned
         const stopErrors = this.stopDeviceWork(state);
         const waitErrors = await wait;
         const fault = [...stopErrors, ...waitErrors].find(isDeviceFault);
