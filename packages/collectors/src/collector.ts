@@ -90,6 +90,11 @@ export interface ExportOptions {
    * trace process, the PMU samples and scope boundaries of the run's other collectors.
    */
   trace?: TraceInputs;
+  /**
+   * Aborting it stops the export: files not yet complete are not written (their temporaries are
+   * removed), files of this export already in place are removed, and the signal's reason is thrown.
+   */
+  signal?: AbortSignal;
 }
 
 /** Counts a collector reports after reconcile; they go into `run.json`. */
@@ -122,7 +127,8 @@ export interface RunCollector {
   reconcile(options?: ReconcileOptions): Promise<CollectorSummary>;
   /**
    * Writes the collector's files under `outputDir` and returns their paths. `incomplete` marks a
-   * run that failed part-way (files are still written, flagged as such).
+   * run that failed part-way (files are still written, flagged as such). Each file appears under
+   * its name only when complete, and a failed export leaves none of its files behind.
    */
   exportFiles(outputDir: string, options: ExportOptions): Promise<string[]>;
   /** Frees (and unmaps) every device buffer; safe to call more than once. */

@@ -13,10 +13,14 @@ export const CollectorErrorCode = {
   InitFailed: 'COLLECTOR_INIT_FAILED',
   /** Releasing device buffers failed for one or more buffers (every release was still attempted). */
   ReleaseFailed: 'COLLECTOR_RELEASE_FAILED',
-  /** Writing an export file failed. */
+  /** Producing an export failed for a reason other than the file system (see {@link OutputWriteError} for those). */
   ExportFailed: 'COLLECTOR_EXPORT_FAILED',
+  /** Writing an output file failed (no space, no permission…); the error names the file and the OS reason. */
+  WriteFailed: 'OUTPUT_WRITE_FAILED',
   /** A drain tick failed (a device copy threw); the collector stopped draining. */
   DrainFailed: 'COLLECTOR_DRAIN_FAILED',
+  /** A spool file (the disk copy of records drained during a run) could not be read back. */
+  SpoolFailed: 'COLLECTOR_SPOOL_FAILED',
 } as const;
 
 /** One of the values of {@link CollectorErrorCode}. */
@@ -29,6 +33,12 @@ export class CollectorError extends Error {
   /** The operation that failed, e.g. `l2Swimlane.init`. */
   readonly op: string;
 
+  /**
+   * @param code stable code
+   * @param op the failing operation
+   * @param message what went wrong (the operation is prefixed)
+   * @param options the cause, if any
+   */
   constructor(code: CollectorErrorCode, op: string, message: string, options?: { cause?: unknown }) {
     super(`${op}: ${message}`, options);
     this.name = 'CollectorError';

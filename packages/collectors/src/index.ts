@@ -16,7 +16,14 @@ export { DrainEngine, type CollectedBuffer, type BufferConsumer, type Leftover, 
 export { ResourceLedger, initAllOrNothing } from './framework/lifecycle';
 export { Poller, type PollerOptions, type PollTick } from './framework/poller';
 export { RecordSpool, type SpoolChunk } from './framework/spool';
-export { TextFileWriter } from './export/text-writer';
+export { TextFileWriter, type TextFileWriterOptions } from './export/text-writer';
+export { OutputWriteError, describeOsError, osErrorCode } from './export/output-error';
+export { writeFileAtomic, moveFileAtomic, commitTemporary, temporaryPathFor, parseTemporaryName, removeStaleTemporaries } from './export/atomic-file';
+export { OutputFiles } from './export/output-files';
+export { makeDirectory } from './export/make-dir';
+export { noteUnrecordedOutputs, markOutputsRecorded, unrecordedOutputs, removeUnrecordedOutputs } from './export/unrecorded-outputs';
+export { createSpoolDir, spoolDirOwner, removeStaleSpools, removeProcessSpools } from './framework/spool-dirs';
+export { isProcessAlive } from './framework/process-alive';
 export * from './memory';
 export * from './protocol/geometry';
 export * from './protocol/queues';

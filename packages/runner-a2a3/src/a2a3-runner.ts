@@ -8,6 +8,7 @@
 import type { ExportOptions } from '@npurun/collectors';
 import {
   DeviceRunnerBase,
+  checkRunnerOptions,
   resolveArchSpec,
   resolveExecutors,
   SharedCollectorWiring,
@@ -52,9 +53,11 @@ export class A2A3Runner extends DeviceRunnerBase {
   /**
    * Creates a runner. The device opens on first use.
    *
-   * @throws InvalidArgumentError for a platform of another arch or any bad option
+   * @throws InvalidArgumentError for a platform of another arch, any bad option, or an unknown
+   *   option key (named, with the nearest known one)
    */
-  static async create(options: A2A3RunnerOptions = {}): Promise<A2A3Runner> {
+  static async create(options?: A2A3RunnerOptions): Promise<A2A3Runner> {
+    options = checkRunnerOptions<A2A3RunnerOptions>('A2A3Runner.create', options);
     // The simulated orchestrator captures dep_gen records, so its build needs the dep_gen layout header.
     const executors =
       options.executors ?? ((options.platform ?? 'a2a3sim') === 'a2a3sim' ? await resolveExecutors('a2a3', A2A3KernelArgs, 'a2a3sim', undefined, [depGenIncludeDir()]) : undefined);

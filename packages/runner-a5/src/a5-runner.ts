@@ -7,6 +7,7 @@
  */
 import {
   DeviceRunnerBase,
+  checkRunnerOptions,
   resolveArchSpec,
   SharedCollectorWiring,
   type ArchSpec,
@@ -47,10 +48,12 @@ export class A5Runner extends DeviceRunnerBase {
   /**
    * Creates a runner. The device opens on first use.
    *
-   * @throws InvalidArgumentError for a platform of another arch or any bad option
+   * @throws InvalidArgumentError for a platform of another arch, any bad option, or an unknown
+   *   option key (named, with the nearest known one)
    */
-  static async create(options: A5RunnerOptions = {}): Promise<A5Runner> {
-    return new A5Runner(await resolveArchSpec(A5_ARCH, options), options);
+  static async create(options?: A5RunnerOptions): Promise<A5Runner> {
+    const opts = checkRunnerOptions<A5RunnerOptions>('A5Runner.create', options);
+    return new A5Runner(await resolveArchSpec(A5_ARCH, opts), opts);
   }
 
   protected override initDiagnostics(ctx: RunContext): void {

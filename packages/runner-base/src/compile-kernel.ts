@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compileDeviceProgram, type CompileDeviceProgramOptions, type DeviceSource, type Platform } from '@npurun/hal-native';
 import { InvalidArgumentError, KernelCompileError, RunnerErrorCode } from './errors';
+import { checkOptions } from './options';
 import { runtimeImageIncludeDir } from './runtime-image/header';
 import { simDeviceIncludeDir } from './sim-executor';
 
@@ -71,7 +72,7 @@ export function findVendorKernelCompiler(ascendHomePath: string | undefined = pr
  *   `DeviceCompileError` (hal-native) when the simulator build fails, with the compiler diagnostics
  */
 export async function compileKernel(options: CompileKernelOptions): Promise<Uint8Array> {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('compileKernel', 'options', options, 'an object');
+  checkOptions('compileKernel', 'options', options, ['sources', 'platform', 'includeDirs', 'defines', 'extraFlags', 'ascendHomePath'], false);
   const { platform } = options;
   if (!PLATFORMS.includes(platform)) throw new InvalidArgumentError('compileKernel', 'platform', platform, `one of ${PLATFORMS.join(', ')}`);
   if (platform === 'a2a3' || platform === 'a5') {

@@ -19,10 +19,10 @@ import type {
 } from '@npurun/hal-native';
 import { HalErrorCode, openDevice } from '@npurun/hal-native';
 import { randomUUID } from 'node:crypto';
-import type { CollectorDeviceMemory, DiagnosticName, ExportOptions } from '@npurun/collectors';
+import { markOutputsRecorded, type CollectorDeviceMemory, type DiagnosticName, type ExportOptions } from '@npurun/collectors';
 import { AicoreExecutor } from './aicore-executor';
 import { resolveAicpuThreads, resolveBlockDim } from './block-dim';
-import { CallableRegistry, type Callable, type CallableId, type CallableStats } from './callable-registry';
+import { CallableRegistry, type Callable, type CallableId, type CallableRunPlan, type CallableStats } from './callable-registry';
 import { DeviceAllocator, type MemoryStats } from './device-allocator';
 import { enabledDiagnostics, normalizeDiagnostics } from './diagnostics';
 import {
@@ -30,6 +30,7 @@ import {
   DeviceMemoryError,
   DeviceTaskError,
   InvalidArgumentError,
+  RunAbortedError,
   RunTimeoutError,
   RunnerBusyError,
   RunnerErrorCode,
@@ -39,10 +40,14 @@ import {
   errorMessage,
 } from './errors';
 import { Logger, type LogLevelName, type LogSink } from './logger';
+import { checkOptions, toAbortSignal, toOptionalFunction } from './options';
+import { checkOutputDirWritable, describeOutputFiles, removePreviousRun } from './output-dir';
+import { RunAbort } from './run-abort';
 import { RunContext, type RunCollectorEntry } from './run-context';
-import { buildRunJson, writeRunJson } from './run-json';
-import type { DiagnosticsOptions, HostTimings, RunOptions, RunRequest, RunResult } from './run-types';
+import { buildRunJson, writeRunJson, type RunStatus } from './run-json';
+import { RUN_OPTION_KEYS, RUN_REQUEST_KEYS, type DiagnosticsOptions, type HostTimings, type RunOptions, type RunProgress, type RunRequest, type RunResult } from './run-types';
 import { checkGraphAddresses } from './runtime-image/check-addresses';
+import { copyFromDeviceView, copyToDeviceView } from './shared-views';
 import { encodeRuntimeImage, type RuntimeImage } from './runtime-image/encode';
 import { SimDispatchHeader, encodeSimDispatchBlock } from './sim-dispatch';
 import { resolveExecutors } from './sim-executor';
@@ -118,14 +123,41 @@ export interface DeviceRunnerOptions {
   logLevel?: LogLevelName | number;
   /** INFO verbosity 0–9; default 0. Published to the device as `logInfoV`. */
   logInfoV?: number;
-  /** Where log lines go; default stderr. */
+  /** Where log lines go; default stderr. Must be a function; one that throws loses its line, never a run. */
   logSink?: LogSink;
-  /** Run timeout in ms (both streams together); default 60 000. */
+  /** Run timeout in ms (both streams together), 1 ms to 24 h ({@link MAX_RUN_TIMEOUT_MS}); default 60 000. */
   runTimeoutMs?: number;
   /** Hardware only: where to look for the vendor libraries first. */
   ascendHomePath?: string;
   /** Opens the device; default `openDevice` of `@npurun/hal-native`. Tests pass a fake. */
   halFactory?: HalFactory;
+}
+
+/** Every option a runner's `create` accepts (the arch packages add nothing but `executors`). */
+export const RUNNER_OPTION_KEYS: readonly string[] = [
+  'platform',
+  'deviceId',
+  'sim',
+  'outputDir',
+  'diagnostics',
+  'logLevel',
+  'logInfoV',
+  'logSink',
+  'runTimeoutMs',
+  'ascendHomePath',
+  'halFactory',
+  'executors',
+];
+
+/**
+ * Checks a runner's options object before anything else happens: an object (or omitted), no
+ * unknown keys. The values are checked by the constructor.
+ *
+ * @param op the entry point, e.g. `A2A3Runner.create`
+ * @throws InvalidArgumentError for null, a non-object, or an unknown key (named, with the nearest known one)
+ */
+export function checkRunnerOptions<T extends DeviceRunnerOptions>(op: string, options: unknown): T {
+  return checkOptions(op, 'options', options, RUNNER_OPTION_KEYS) as T;
 }
 
 /**
@@ -156,9 +188,15 @@ export async function resolveArchSpec(
 
 /** Default run timeout: generous, because the simulator runs cores as host threads. */
 export const DEFAULT_RUN_TIMEOUT_MS = 60_000;
+/**
+ * The longest run timeout: 24 h, the HAL's limit for a synchronize. Runner options, run options
+ * and the CLI's `--timeout` are all checked against it before anything is launched.
+ */
+export const MAX_RUN_TIMEOUT_MS = 24 * 3600 * 1000;
 const DEFAULT_AICPU_INIT_KERNEL = 'npurun_aicpu_init';
 const DEFAULT_AICPU_RUN_KERNEL = 'npurun_aicpu_run';
-const MAX_TIMEOUT_MS = 2 ** 31 - 1; // setTimeout's limit
+/** How often a run with `onProgress` samples the simulator's finished-task counter. */
+const PROGRESS_INTERVAL_MS = 100;
 
 /** The device-side state a runner holds once initialized. */
 interface DeviceState {
@@ -178,6 +216,26 @@ function now(): number {
 
 function isSyncTimeout(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === HalErrorCode.SyncTimeout;
+}
+
+/** The HAL's code for a device that faulted (its device process died); every later call fails with it. */
+const HAL_DEVICE_FAULT = 'HAL_DEVICE_FAULT';
+
+function isDeviceFault(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === HAL_DEVICE_FAULT;
+}
+
+/** A run's settings once validated, before the device is asked for its limits. */
+interface CheckedRun {
+  op: string;
+  request: RunRequest;
+  image: RuntimeImage;
+  diagnostics: Required<DiagnosticsOptions> | DiagnosticsOptions;
+  outputDir: string | undefined;
+  timeoutMs: number;
+  outputs: RunContext['settings']['outputs'];
+  signal: AbortSignal | undefined;
+  onProgress: ((progress: RunProgress) => void) | undefined;
 }
 
 /**
@@ -225,15 +283,18 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
    */
   protected constructor(spec: ArchSpec<CommonKernelArgs>, options: DeviceRunnerOptions = {}) {
     const op = `${spec.arch} runner`;
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(op, 'options', options, 'an object');
+    checkRunnerOptions(op, options);
     this.platform = resolvePlatform(spec.arch, options.platform);
     this.deviceId = toIntInRange(op, 'deviceId', options.deviceId ?? 0, 0, 0x7fffffff);
-    this.logger = new Logger({
-      level: options.logLevel ?? 'warn',
-      infoV: options.logInfoV ?? 0,
-      ...(options.logSink !== undefined ? { sink: options.logSink } : {}),
-    });
-    this.runTimeoutMs = toIntInRange(op, 'runTimeoutMs', options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
+    this.logger = new Logger(
+      {
+        level: options.logLevel ?? 'warn',
+        infoV: options.logInfoV ?? 0,
+        ...(options.logSink !== undefined ? { sink: options.logSink } : {}),
+      },
+      op,
+    );
+    this.runTimeoutMs = toIntInRange(op, 'runTimeoutMs', options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS, 1, MAX_RUN_TIMEOUT_MS);
     this.diagnostics = normalizeDiagnostics(op, options.diagnostics, spec.diagnostics);
     if (options.outputDir !== undefined && (typeof options.outputDir !== 'string' || options.outputDir === '')) {
       throw new InvalidArgumentError(op, 'outputDir', options.outputDir, 'a non-empty path');
@@ -246,6 +307,10 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       throw new InvalidArgumentError(op, 'halFactory', options.halFactory, 'a function');
     }
     this.halFactory = options.halFactory ?? openDevice;
+    if (options.sim !== undefined) checkOptions(op, 'sim', options.sim, ['memoryBytes'], false);
+    if (options.ascendHomePath !== undefined && (typeof options.ascendHomePath !== 'string' || options.ascendHomePath === '')) {
+      throw new InvalidArgumentError(op, 'ascendHomePath', options.ascendHomePath, 'a non-empty path');
+    }
     this.simOptions = options.sim;
     this.ascendHomePath = options.ascendHomePath;
     this.spec = spec;
@@ -259,9 +324,17 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     return this.finalizeRequested;
   }
 
-  /** True after a run timed out or the device faulted; only `finalize()` is allowed then. */
+  /**
+   * True after a run timed out, or when the device faulted (also while an aborted run was being
+   * stopped); only `finalize()` is allowed then. {@link faultReason} says why.
+   */
   get isFaulted(): boolean {
     return this.faultReason !== null;
+  }
+
+  /** Why the runner is faulted, or `null`. */
+  get faultDescription(): string | null {
+    return this.faultReason;
   }
 
   /** The device's properties (opens the device on first use). */
@@ -408,18 +481,18 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     allocator.free(a);
   }
 
-  /** Copies the whole of `view` to device memory at `addr`. */
+  /** Copies the whole of `view` to device memory at `addr` (a view of a `SharedArrayBuffer` too). */
   copyToDevice(addr: bigint, view: ArrayBufferView): void {
     const a = toDeviceAddress('copyToDevice', 'addr', addr);
     if (!ArrayBuffer.isView(view)) throw new InvalidArgumentError('copyToDevice', 'view', view, 'an ArrayBufferView');
-    this.ready('copyToDevice').allocator.copyToDevice(a, view);
+    copyToDeviceView(this.ready('copyToDevice').allocator, a, view);
   }
 
-  /** Fills the whole of `view` from device memory at `addr`. */
+  /** Fills the whole of `view` from device memory at `addr` (a view of a `SharedArrayBuffer` too). */
   copyFromDevice(view: ArrayBufferView, addr: bigint): void {
     const a = toDeviceAddress('copyFromDevice', 'addr', addr);
     if (!ArrayBuffer.isView(view)) throw new InvalidArgumentError('copyFromDevice', 'view', view, 'an ArrayBufferView');
-    this.ready('copyFromDevice').allocator.copyFromDevice(view, a);
+    copyFromDeviceView(this.ready('copyFromDevice').allocator, view, a);
   }
 
   /**
@@ -527,60 +600,66 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
 
   /**
    * Runs a prepared callable: its orchestration builds a fresh task graph from `args`, bound to the
-   * callable's device-resident kernels.
+   * callable's device-resident kernels. Takes the options of {@link run} (`signal` included).
    *
-   * @throws CallableError `CALLABLE_UNKNOWN` for an id that was never prepared
+   * @throws CallableError `CALLABLE_UNKNOWN` for an id that was never prepared; InvalidArgumentError
+   *   for bad options or an `orchestrate` that returns no plan; everything {@link run} throws
    */
-  async runPrepared<A>(id: CallableId, args: A, options: RunOptions = {}): Promise<RunResult> {
-    if (this.finalizeRequested) throw new RunnerFinalizedError('runPrepared');
-    const prepared = this.ready('runPrepared').callables.get(id, 'runPrepared');
-    const plan = prepared.callable.orchestrate(args);
-    return this.run({
-      ...options,
-      graph: { kernels: prepared.kernels, tasks: plan.tasks },
-      blockDim: options.blockDim ?? plan.blockDim,
-      aicpuThreads: options.aicpuThreads ?? plan.aicpuThreads,
-      outputs: [...(plan.outputs ?? []), ...(options.outputs ?? [])],
+  async runPrepared<A>(id: CallableId, args: A, options?: RunOptions): Promise<RunResult> {
+    const op = 'runPrepared';
+    if (this.finalizeRequested) throw new RunnerFinalizedError(op);
+    const opts = checkOptions(op, 'options', options, RUN_OPTION_KEYS) as RunOptions;
+    const signal = toAbortSignal(op, 'options.signal', opts.signal);
+    if (signal?.aborted === true) throw new RunAbortedError(op, signal.reason);
+    const prepared = this.ready(op).callables.get(id, op);
+    const plan: unknown = prepared.callable.orchestrate(args);
+    const tasks = (plan as { tasks?: unknown } | null)?.tasks;
+    if (typeof plan !== 'object' || plan === null || !Array.isArray(tasks)) {
+      throw new InvalidArgumentError(op, `orchestrate() of callable ${JSON.stringify(id)}`, plan, 'a plan object with a tasks array');
+    }
+    const p = plan as CallableRunPlan;
+    if (p.outputs !== undefined && !Array.isArray(p.outputs)) {
+      throw new InvalidArgumentError(op, `orchestrate() of callable ${JSON.stringify(id)}: outputs`, p.outputs, 'an array or undefined');
+    }
+    return this.startRun(op, {
+      ...opts,
+      graph: { kernels: prepared.kernels, tasks: p.tasks },
+      blockDim: opts.blockDim ?? p.blockDim,
+      aicpuThreads: opts.aicpuThreads ?? p.aicpuThreads,
+      outputs: [...(p.outputs ?? []), ...(opts.outputs ?? [])],
     });
   }
 
   // ---------------------------------------------------------------- the run (SPEC §6)
 
   /**
-   * One run: the graph is validated and encoded first (no device call for a bad graph), then the
-   * steps of SPEC §6 run in order. On any failure, what was started is torn down before the error
-   * is thrown. A timeout throws {@link RunTimeoutError} and leaves the runner faulted.
+   * One run: the request is validated and the graph encoded first (no device call for a bad
+   * graph), the output directory is checked writable and the device opened, the previous run's
+   * files in the output directory are removed, then the run steps follow in order. On any
+   * failure, what was started is torn down before the error is thrown. A timeout throws
+   * {@link RunTimeoutError} and leaves the runner faulted.
    *
-   * @throws GraphError, InvalidArgumentError, RunTimeoutError, RunnerBusyError, `HalError`, and
-   *   whatever an arch hook or collector throws
+   * Aborting `request.signal` stops the device work by destroying the runner's two streams (which
+   * raises the stop flag device code polls and waits for the work to return) and creating fresh
+   * ones; the run is torn down, `run.json` says `interrupted`, and the run rejects with a
+   * {@link RunAbortedError}. The runner stays usable, with its tensors, arenas and callables —
+   * unless the device faulted while being stopped (`HAL_DEVICE_FAULT`): then it is faulted, the
+   * error says so, and only `finalize()` is allowed.
+   *
+   * @throws GraphError, InvalidArgumentError, OutputDirectoryError, RunTimeoutError, RunAbortedError,
+   *   RunnerBusyError, OutputWriteError, `HalError`, and whatever an arch hook or collector throws
    */
   async run(request: RunRequest): Promise<RunResult> {
-    this.assertUsable('run');
-    if (this.finalizeRequested) throw new RunnerFinalizedError('run');
-    if (this.inFlight !== null) throw new RunnerBusyError('run');
-    if (typeof request !== 'object' || request === null) throw new InvalidArgumentError('run', 'request', request, 'an object with a graph');
-    const image = encodeRuntimeImage(request.graph);
-    const diagnostics = request.diagnostics === undefined ? this.diagnostics : normalizeDiagnostics('run', request.diagnostics, this.spec.diagnostics);
-    const outputDir = request.outputDir ?? this.outputDir;
-    if (enabledDiagnostics(diagnostics).length > 0 && outputDir === undefined) {
-      throw new InvalidArgumentError('run', 'outputDir', undefined, 'a directory when any diagnostic is enabled');
-    }
-    const timeoutMs = toIntInRange('run', 'timeoutMs', request.timeoutMs ?? this.runTimeoutMs, 1, MAX_TIMEOUT_MS);
-    const outputs = request.outputs ?? [];
-    outputs.forEach((o, i) => {
-      toDeviceAddress('run', `outputs[${i}].addr`, o?.addr);
-      if (!ArrayBuffer.isView(o.view)) throw new InvalidArgumentError('run', `outputs[${i}].view`, o.view, 'an ArrayBufferView');
-    });
-    const state = this.initDevice();
-    checkGraphAddresses(request.graph, state.allocator.allocations());
-    const blockDim = resolveBlockDim('run', request.blockDim, state.device.properties);
-    const aicpuThreads = resolveAicpuThreads('run', request.aicpuThreads, state.device.properties);
+    return this.startRun('run', request);
+  }
 
-    const kernelNames = new Map(request.graph.kernels.map((k, i) => [i, k.name] as const));
-    const tag = request.tag === undefined ? undefined : toRunTag(request.tag);
-    const taskTable = outputDir === undefined ? undefined : buildTaskTable(request.graph);
-    const runId = randomUUID();
-    const execution = this.executeRun(state, { blockDim, aicpuThreads, timeoutMs, diagnostics, outputDir, outputs, image, kernelNames, runId, tag, taskTable });
+  private async startRun(op: string, request: RunRequest): Promise<RunResult> {
+    this.assertUsable(op);
+    if (this.finalizeRequested) throw new RunnerFinalizedError(op);
+    if (this.inFlight !== null) throw new RunnerBusyError(op);
+    const checked = this.checkRun(op, request);
+    if (checked.signal?.aborted === true) throw new RunAbortedError(op, checked.signal.reason);
+    const execution = this.prepareAndExecute(checked);
     this.inFlight = execution;
     try {
       return await execution;
@@ -589,58 +668,126 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     }
   }
 
-  private async executeRun(state: DeviceState, settings: RunContext['settings']): Promise<RunResult> {
+  /** Everything about a run that can be checked without the device. */
+  private checkRun(op: string, request: unknown): CheckedRun {
+    const r = checkOptions(op, 'request', request, RUN_REQUEST_KEYS, false) as unknown as RunRequest;
+    const image = encodeRuntimeImage(r.graph);
+    const diagnostics = r.diagnostics === undefined ? this.diagnostics : normalizeDiagnostics(op, r.diagnostics, this.spec.diagnostics);
+    if (r.outputDir !== undefined && (typeof r.outputDir !== 'string' || r.outputDir === '')) {
+      throw new InvalidArgumentError(op, 'outputDir', r.outputDir, 'a non-empty path');
+    }
+    const outputDir = r.outputDir ?? this.outputDir;
+    if (enabledDiagnostics(diagnostics).length > 0 && outputDir === undefined) {
+      throw new InvalidArgumentError(op, 'outputDir', undefined, 'a directory when any diagnostic is enabled');
+    }
+    const timeoutMs = toIntInRange(op, 'timeoutMs', r.timeoutMs ?? this.runTimeoutMs, 1, MAX_RUN_TIMEOUT_MS);
+    const outputs = r.outputs ?? [];
+    if (!Array.isArray(outputs)) throw new InvalidArgumentError(op, 'outputs', outputs, 'an array of { addr, view }');
+    outputs.forEach((o: unknown, i) => {
+      if (typeof o !== 'object' || o === null) throw new InvalidArgumentError(op, `outputs[${i}]`, o, 'an object { addr, view }');
+      const out = o as { addr?: unknown; view?: unknown };
+      toDeviceAddress(op, `outputs[${i}].addr`, out.addr);
+      if (!ArrayBuffer.isView(out.view)) throw new InvalidArgumentError(op, `outputs[${i}].view`, out.view, 'an ArrayBufferView');
+    });
+    return {
+      op,
+      request: r,
+      image,
+      diagnostics,
+      outputDir,
+      timeoutMs,
+      outputs,
+      signal: toAbortSignal(op, 'signal', r.signal),
+      onProgress: toOptionalFunction<(p: RunProgress) => void>(op, 'onProgress', r.onProgress),
+    };
+  }
+
+  /**
+   * The run's preparation, in the order that keeps a bad request from costing anything: the
+   * output directory is proven writable before the device is opened; the previous run's files
+   * are removed only once the run's settings are known to fit the device.
+   */
+  private async prepareAndExecute(c: CheckedRun): Promise<RunResult> {
+    const abort = new RunAbort(c.op, c.signal);
+    try {
+      if (c.outputDir !== undefined) await checkOutputDirWritable(c.op, c.outputDir);
+      abort.throwIfAborted();
+      this.assertUsable(c.op);
+      const state = this.initDevice();
+      checkGraphAddresses(c.request.graph, state.allocator.allocations());
+      const blockDim = resolveBlockDim(c.op, c.request.blockDim, state.device.properties);
+      const aicpuThreads = resolveAicpuThreads(c.op, c.request.aicpuThreads, state.device.properties);
+      if (c.outputDir !== undefined) {
+        const removed = await removePreviousRun(c.op, c.outputDir);
+        if (removed.length > 0) this.logger.info(`${c.op}: removed ${removed.length} file(s) of the previous run in ${c.outputDir}`, 1);
+      }
+      abort.throwIfAborted();
+      const kernelNames = new Map(c.request.graph.kernels.map((k, i) => [i, k.name] as const));
+      const settings: RunContext['settings'] = {
+        blockDim,
+        aicpuThreads,
+        timeoutMs: c.timeoutMs,
+        diagnostics: c.diagnostics,
+        outputDir: c.outputDir,
+        outputs: c.outputs,
+        image: c.image,
+        kernelNames,
+        onProgress: c.onProgress,
+        runId: randomUUID(),
+        tag: c.request.tag === undefined ? undefined : toRunTag(c.request.tag),
+        taskTable: c.outputDir === undefined ? undefined : buildTaskTable(c.request.graph),
+      };
+      return await this.executeRun(state, settings, abort);
+    } finally {
+      abort.dispose();
+    }
+  }
+
+  private async executeRun(state: DeviceState, settings: RunContext['settings'], abort: RunAbort): Promise<RunResult> {
     const t0 = now();
     const timings: Partial<HostTimings> = {};
     this.ensureDeviceWall(state);
     const ctx = new RunContext(state.allocator, this.spec.kernelArgs.size, settings);
+    const record = (status: RunStatus, failure?: unknown): Promise<string> => this.writeRunRecord(state, ctx, timings, status, failure);
+    this.currentRun = { ctx, abort, checkpoint: () => record('running') };
     let deviceWallNs: bigint | null = null;
     let failure: unknown = undefined;
     try {
+      // From here until the run ends, run.json says "running": a process killed mid-run leaves a
+      // record of it (and of the files it finished) for the next run into the directory.
+      if (settings.outputDir !== undefined) await record('running');
+      abort.throwIfAborted();
       let t = now();
       await this.initDiagnostics(ctx); // step 3 (arch)
       timings.initDiagnosticsMs = now() - t;
       this.initRuntimeArgsWithMetadata(ctx); // step 4
       this.startSharedCollectorsForRun(ctx); // step 5
       await this.startArchCollectors(ctx); // step 6 (arch; default: non-shared collectors)
+      abort.throwIfAborted();
       t = now();
-      await this.launchAndWait(state, ctx); // step 7
+      await this.launchAndWait(state, ctx, abort); // step 7
       timings.launchAndWaitMs = now() - t;
+      this.logger.debug('run: the device work finished');
       t = now();
       await this.teardownSharedCollectorsAfterRun(ctx); // step 8
       await this.teardownArchCollectors(ctx); // step 9 (arch; default: non-shared collectors)
       timings.collectorsTeardownMs = now() - t;
+      abort.throwIfAborted();
       deviceWallNs = this.readDeviceWall(state); // step 10
-      for (const o of settings.outputs) state.allocator.copyFromDevice(o.view, o.addr);
+      for (const o of settings.outputs) copyFromDeviceView(state.allocator, o.view, o.addr);
     } catch (e) {
-      failure = e;
-      await this.abortRunCollectors(ctx);
+      failure = abort.aborted && !(e instanceof RunAbortedError) ? abort.error(this.faultReason !== null ? `the runner is now faulted: ${this.faultReason}` : undefined, e) : e;
+      await this.abortRunCollectors(ctx, abort.aborted);
+    } finally {
+      this.currentRun = null;
     }
     const releaseErrors = await this.releaseRun(ctx);
     timings.totalMs = now() - t0;
 
     if (settings.outputDir !== undefined) {
+      const status: RunStatus = failure === undefined ? 'ok' : failure instanceof RunAbortedError ? 'interrupted' : 'failed';
       try {
-        const json = buildRunJson({
-          arch: this.spec.arch,
-          platform: this.platform,
-          simulated: state.device.properties.simulated,
-          deviceId: this.deviceId,
-          blockDim: settings.blockDim,
-          aicpuThreads: settings.aicpuThreads,
-          diagnostics: settings.diagnostics,
-          deviceWallNs,
-          hostTimings: timings,
-          collectors: ctx.summaries,
-          graph: { tasks: settings.image.taskCount, kernels: settings.image.kernelCount, edges: settings.image.edgeCount, dummies: settings.image.dummyCount },
-          status: failure === undefined ? 'ok' : 'failed',
-          ...(failure !== undefined
-            ? { error: { code: String((failure as { code?: unknown }).code ?? 'UNKNOWN'), message: errorMessage(failure) } }
-            : {}),
-          extra: { ...this.describeRun(ctx), ...ctx.runInfo },
-          ...runIdentity(this.spec.arch, this.platform, this.deviceId, settings),
-        });
-        ctx.files.push(await writeRunJson(settings.outputDir, json));
+        ctx.files.push(await this.writeRunRecord(state, ctx, timings, status, failure, deviceWallNs));
       } catch (e) {
         if (failure === undefined) failure = e;
         else this.logger.warn(`run: writing run.json failed: ${errorMessage(e)}`);
@@ -660,6 +807,43 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       collectors: [...ctx.summaries],
       hostTimings: timings as HostTimings,
     };
+  }
+
+  /** The run in progress: what collector teardown needs to honour an abort and record its files. */
+  private currentRun: { ctx: RunContext; abort: RunAbort; checkpoint: () => Promise<string> } | null = null;
+
+  /** Writes the run's `run.json` (its manifest lists the files written so far) and returns its path. */
+  private async writeRunRecord(
+    state: DeviceState,
+    ctx: RunContext,
+    timings: Partial<HostTimings>,
+    status: RunStatus,
+    failure?: unknown,
+    deviceWallNs: bigint | null = null,
+  ): Promise<string> {
+    const dir = ctx.settings.outputDir!;
+    const settings = ctx.settings;
+    const json = buildRunJson({
+      arch: this.spec.arch,
+      platform: this.platform,
+      simulated: state.device.properties.simulated,
+      deviceId: this.deviceId,
+      blockDim: settings.blockDim,
+      aicpuThreads: settings.aicpuThreads,
+      diagnostics: settings.diagnostics,
+      deviceWallNs,
+      hostTimings: timings,
+      collectors: ctx.summaries,
+      graph: { tasks: settings.image.taskCount, kernels: settings.image.kernelCount, edges: settings.image.edgeCount, dummies: settings.image.dummyCount },
+      status,
+      ...(failure !== undefined ? { error: { code: String((failure as { code?: unknown } | null)?.code ?? 'UNKNOWN'), message: errorMessage(failure) } } : {}),
+      files: await describeOutputFiles(dir, ctx.files),
+      extra: { ...this.describeRun(ctx), ...ctx.runInfo },
+      ...runIdentity(this.spec.arch, this.platform, this.deviceId, settings),
+    });
+    const file = await writeRunJson(dir, json);
+    markOutputsRecorded(ctx.files);
+    return file;
   }
 
   /**
@@ -729,30 +913,40 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     entry.phase = 'started';
   }
 
-  /** Stops, reconciles and exports one registered collector; its summary and files go into the context. */
+  /**
+   * Stops, reconciles and exports one registered collector; its summary and files go into the
+   * context (and into the run's provisional `run.json`). An abort of the run stops it before the
+   * export, or during it (the export then leaves none of its files).
+   */
   protected async teardownCollector(ctx: RunContext, entry: RunCollectorEntry): Promise<void> {
+    const run = this.currentRun?.ctx === ctx ? this.currentRun : null;
     if (entry.phase === 'started') {
       entry.phase = 'stopped'; // even if stop throws: never stop twice
       await entry.collector.stop();
     }
     if (entry.phase !== 'stopped') return;
+    run?.abort.throwIfAborted();
     entry.phase = 'tornDown';
     ctx.summaries.push(await entry.collector.reconcile({ incomplete: false }));
     if (ctx.settings.outputDir !== undefined) {
+      this.logger.debug(`run: exporting ${entry.collector.name}`);
       ctx.files.push(...(await entry.collector.exportFiles(ctx.settings.outputDir, this.exportOptions(ctx, entry, false))));
+      if (run !== null) await run.checkpoint();
     }
   }
 
   /**
    * Export options of one collector: the kernel names of the run's kernel table (by index, the
-   * func id device programs record) plus whatever {@link collectorExportOptions} adds.
+   * func id device programs record), the run's abort signal, plus whatever
+   * {@link collectorExportOptions} adds.
    */
   private exportOptions(ctx: RunContext, entry: RunCollectorEntry, incomplete: boolean): ExportOptions {
     const trace = traceExportOptions(ctx, entry, this.spec.arch, this.platform, this.deviceId);
-    return { kernelNames: ctx.settings.kernelNames, ...trace, ...this.collectorExportOptions(ctx, entry), incomplete };
+    const signal = this.currentRun?.ctx === ctx ? this.currentRun.abort.signal : undefined;
+    return { kernelNames: ctx.settings.kernelNames, ...trace, ...this.collectorExportOptions(ctx, entry), incomplete, ...(signal !== undefined ? { signal } : {}) };
   }
 
-  private async launchAndWait(state: DeviceState, ctx: RunContext): Promise<void> {
+  private async launchAndWait(state: DeviceState, ctx: RunContext, abort: RunAbort): Promise<void> {
     const launched: ('aicpu' | 'aicore')[] = [];
     try {
       if (this.spec.kernelArgsUpload === 'beforeAicpuLaunch') this.uploadKernelArgs(ctx);
@@ -770,8 +964,100 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       for (const w of waitErrors) this.logger.warn(`run: after a failed launch: ${errorMessage(w)}`);
       throw e;
     }
-    const errors = await this.waitForStreams(state, launched, ctx.settings.timeoutMs);
-    if (errors.length > 0) throw this.explainDeviceFailure(ctx, errors[0]);
+    this.logger.debug('run: launched');
+    const progress = this.reportProgress(ctx);
+    try {
+      const wait = this.waitForStreams(state, launched, ctx.settings.timeoutMs);
+      const errors = await Promise.race([wait, abort.whenAborted.then(() => null)]);
+      if (errors === null) {
+        // Aborted while the device works: stop it, and let the wait see the stopped streams end.
+        progress.stop(); // no more reports for a run the caller abandoned
+        const stopErrors = this.stopDeviceWork(state);
+        const waitErrors = await wait;
+        const fault = [...stopErrors, ...waitErrors].find(isDeviceFault);
+        if (fault !== undefined) this.faultReason ??= `the device faulted while an aborted run was being stopped: ${errorMessage(fault)}`;
+        throw abort.error(this.faultReason !== null ? `the runner is now faulted (${this.faultReason})` : undefined, fault ?? stopErrors[0] ?? waitErrors[0]);
+      }
+      if (errors.length > 0) throw this.explainDeviceFailure(ctx, errors[0]);
+      progress.finish();
+    } finally {
+      progress.stop();
+    }
+  }
+
+  /**
+   * Stops the device work of an aborted run: destroying a stream raises the stop flag its device
+   * code polls and waits for the work to return; fresh streams then take their place so the runner
+   * stays usable. A failure here (the device faulted: `HAL_DEVICE_FAULT`; or no new stream could be
+   * created) faults the runner.
+   *
+   * @returns the errors met
+   */
+  private stopDeviceWork(state: DeviceState): unknown[] {
+    const errors: unknown[] = [];
+    for (const s of [state.aicpuStream, state.aicoreStream]) {
+      if (!s.alive) continue;
+      try {
+        s.destroy();
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    let created: HalStream[] = [];
+    try {
+      created.push(state.device.createStream());
+      created.push(state.device.createStream());
+      state.aicpuStream = created[0]!;
+      state.aicoreStream = created[1]!;
+      created = [];
+    } catch (e) {
+      errors.push(e);
+      for (const s of created) {
+        try {
+          s.destroy();
+        } catch {
+          // the device is failing anyway; the fault below says so
+        }
+      }
+      this.faultReason ??= `no stream could be created after an aborted run was stopped: ${errorMessage(e)}`;
+    }
+    return errors;
+  }
+
+  /**
+   * Reports a run's progress to its `onProgress` (if any): at once, then every
+   * {@link PROGRESS_INTERVAL_MS} from the simulator's finished-task counter. Exceptions of the
+   * callback are ignored: it never fails a run.
+   */
+  private reportProgress(ctx: RunContext): { finish(): void; stop(): void } {
+    const callback = ctx.settings.onProgress;
+    if (callback === undefined) return { finish() {}, stop() {} };
+    const totalTasks = ctx.settings.image.taskCount;
+    const report = (completedTasks: number): void => {
+      try {
+        callback({ completedTasks: Math.min(completedTasks, totalTasks), totalTasks });
+      } catch (e) {
+        this.logger.debug(`run: onProgress threw: ${errorMessage(e)}`);
+      }
+    };
+    report(0);
+    const header = new Uint8Array(SimDispatchHeader.size);
+    const timer =
+      ctx.simDispatchAddr === null
+        ? undefined
+        : setInterval(() => {
+            try {
+              this.state!.allocator.copyFromDevice(header, ctx.simDispatchAddr!);
+              report(SimDispatchHeader.readField(header, 'completed'));
+            } catch {
+              // a sample lost; the next one or the run's end reports
+            }
+          }, PROGRESS_INTERVAL_MS);
+    timer?.unref();
+    return {
+      finish: () => report(totalTasks),
+      stop: () => clearInterval(timer),
+    };
   }
 
   /**
@@ -818,7 +1104,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       return [];
     } catch (e) {
       const errors = this.streamWaitErrors(state, e, timeoutMs);
-      if (this.isFaulted) this.stopDeviceWork(state);
+      if (this.isFaulted) this.haltDeviceWork(state);
       return errors;
     }
   }
@@ -826,9 +1112,10 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   /**
    * After a timeout or a device fault: stops whatever still runs on the device now, not at
    * finalize. Destroying a stream raises the stop flag device code polls; on the simulator, code
-   * that ignores it for the HAL's grace period (1 s) is ended with the device process.
+   * that ignores it for the HAL's grace period (1 s) is ended with the device process. Unlike an
+   * abort, no fresh streams follow: the runner is faulted.
    */
-  private stopDeviceWork(state: DeviceState): void {
+  private haltDeviceWork(state: DeviceState): void {
     for (const stream of [state.aicpuStream, state.aicoreStream]) {
       if (!stream.alive) continue;
       try {
@@ -862,8 +1149,11 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     return [first, ...rest];
   }
 
-  /** On failure: stop every started collector; when safe, reconcile and export them as incomplete. */
-  private async abortRunCollectors(ctx: RunContext): Promise<void> {
+  /**
+   * On failure: stop every started collector; when safe, reconcile and export them as incomplete.
+   * After an abort nothing more is exported: the caller asked the run to stop.
+   */
+  private async abortRunCollectors(ctx: RunContext, aborted: boolean): Promise<void> {
     for (const entry of ctx.collectors) {
       if (entry.phase === 'started') {
         entry.phase = 'stopped';
@@ -875,7 +1165,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
         }
       }
       // After a timeout the device may still be writing these buffers: leave them alone.
-      if (entry.phase !== 'stopped' || this.isFaulted || !ctx.launched || ctx.settings.outputDir === undefined) continue;
+      if (entry.phase !== 'stopped' || aborted || this.isFaulted || !ctx.launched || ctx.settings.outputDir === undefined) continue;
       entry.phase = 'tornDown';
       try {
         ctx.summaries.push(await entry.collector.reconcile({ incomplete: true }));

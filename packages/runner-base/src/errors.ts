@@ -46,6 +46,12 @@ export const RunnerErrorCode = {
   DeviceTaskFailed: 'RUN_TASK_FAILED',
   /** Tearing down a run or the runner failed in one or more steps; the causes are in `errors`. */
   TeardownFailed: 'RUNNER_TEARDOWN_FAILED',
+  /** A run was cancelled through its `AbortSignal` (the code Node.js uses for aborts). */
+  Aborted: 'ABORT_ERR',
+  /** A run's output directory cannot be created or written; checked before any device work. */
+  OutputDirectory: 'RUNNER_OUTPUT_DIR',
+  /** The command line was wrong (an unknown command, option or value); the CLI exits 2. */
+  Usage: 'CLI_USAGE',
 } as const;
 
 /** One of the values of {@link RunnerErrorCode}. */
@@ -91,9 +97,10 @@ export class InvalidArgumentError extends RunnerError {
    * @param param the parameter's name
    * @param value the value received
    * @param expected what was expected, e.g. "a non-negative safe integer or bigint"
+   * @param message the whole message, when "must be … got …" does not fit (unknown options)
    */
-  constructor(op: string, param: string, value: unknown, expected: string) {
-    super(RunnerErrorCode.InvalidArgument, `${op}: ${param} must be ${expected}, got ${describeValue(value)}`, { op });
+  constructor(op: string, param: string, value: unknown, expected: string, message?: string) {
+    super(RunnerErrorCode.InvalidArgument, message ?? `${op}: ${param} must be ${expected}, got ${describeValue(value)}`, { op });
     this.param = param;
     this.value = value;
   }
@@ -143,6 +150,56 @@ export class RunTimeoutError extends RunnerError {
     });
     this.stream = stream;
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A run cancelled through its `AbortSignal`. Its `name` is `AbortError` and its `code` `ABORT_ERR`,
+ * as for Node's own aborts; the signal's `reason` is kept as `reason` (and as `cause` when no
+ * device error explains more).
+ */
+export class RunAbortedError extends RunnerError {
+  /** The abort signal's reason. */
+  readonly reason: unknown;
+
+  /**
+   * @param op the operation that was running (`run`, `runPrepared`, a workload's `run`)
+   * @param reason the signal's reason
+   * @param detail what else happened, e.g. that the device faulted while being stopped
+   * @param cause what the abort interrupted, when it reported something
+   */
+  constructor(op: string, reason: unknown, detail?: string, cause?: unknown) {
+    super(RunnerErrorCode.Aborted, `${op}: the run was aborted${describeReason(reason)}${detail !== undefined ? `; ${detail}` : ''}`, {
+      op,
+      cause: cause ?? reason,
+    });
+    this.name = 'AbortError';
+    this.reason = reason;
+  }
+}
+
+function describeReason(reason: unknown): string {
+  if (reason === undefined) return '';
+  // The default reason (a DOMException named AbortError, from any realm) says nothing more.
+  if ((reason as { name?: unknown } | null)?.name === 'AbortError' && !(reason instanceof RunnerError)) return '';
+  if (reason instanceof RunAbortedError) return '';
+  return ` (${errorMessage(reason)})`;
+}
+
+/** A run's output directory that cannot be created or written. */
+export class OutputDirectoryError extends RunnerError {
+  /** The directory. */
+  readonly dir: string;
+
+  /**
+   * @param op the operation (`run`, the CLI's `--out`)
+   * @param dir the directory
+   * @param reason why it cannot be used, in words
+   * @param cause what the file system threw
+   */
+  constructor(op: string, dir: string, reason: string, cause?: unknown) {
+    super(RunnerErrorCode.OutputDirectory, `${op}: the output directory ${dir} cannot be used: ${reason}`, { op, cause });
+    this.dir = dir;
   }
 }
 

@@ -8,6 +8,10 @@
  * @packageDocumentation
  */
 export * from './errors';
+export { isNpurunError, npurunErrorCode, type NpurunError } from './npurun-error';
+// the other two error classes of the family, so one import serves them all
+export { CollectorError, OutputWriteError } from '@npurun/collectors';
+export { checkOptions, closestName, toAbortSignal } from './options';
 export { toByteSize, toDeviceAddress, alignUp } from './validate';
 export * from './logger';
 export { DeviceAllocator, type MemoryStats, type AllocationInfo } from './device-allocator';
@@ -30,11 +34,25 @@ export { tracePid, traceProcessName, traceExportOptions } from './trace-inputs';
 export { RunContext, type RunCollectorEntry, type CollectorPhase } from './run-context';
 export * from './collector-wiring';
 export { normalizeDiagnostics, enabledDiagnostics } from './diagnostics';
-export { buildRunJson, stringifyRunJson, writeRunJson, npurunVersion, type RunJsonInput } from './run-json';
+export {
+  buildRunJson,
+  stringifyRunJson,
+  writeRunJson,
+  npurunVersion,
+  RUN_JSON_SCHEMA_VERSION,
+  RUN_JSON_FILE,
+  type RunJsonInput,
+  type RunStatus,
+  type RunFileEntry,
+} from './run-json';
+export { checkOutputDirWritable, removePreviousRun, parseRunManifest, describeOutputFiles } from './output-dir';
 export { compileKernel, findVendorKernelCompiler, type CompileKernelOptions } from './compile-kernel';
 export {
   DeviceRunnerBase,
   DEFAULT_RUN_TIMEOUT_MS,
+  MAX_RUN_TIMEOUT_MS,
+  RUNNER_OPTION_KEYS,
+  checkRunnerOptions,
   resolvePlatform,
   resolveArchSpec,
   type ArchSpec,

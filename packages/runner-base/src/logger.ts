@@ -12,7 +12,10 @@ export type LogLevelName = keyof typeof LogLevel;
 /** A log level by number (0 debug … 4 off). */
 export type LogLevelValue = (typeof LogLevel)[LogLevelName];
 
-/** Where log lines go. The default writes to `process.stderr`. */
+/**
+ * Where log lines go. The default writes to `process.stderr`. A sink that throws never disturbs the
+ * runner: the line is dropped (the first such failure is reported once on stderr).
+ */
 export type LogSink = (level: Exclude<LogLevelName, 'off'>, message: string) => void;
 
 /** Options of {@link Logger}. */
@@ -21,7 +24,7 @@ export interface LoggerOptions {
   level?: LogLevelName | number;
   /** INFO verbosity 0–9: an `info(msg, v)` line is written only when `v ≤ infoV`. Default 0. */
   infoV?: number;
-  /** Output; default: one line per message on stderr. */
+  /** Output; default: one line per message on stderr. Must be a function. */
   sink?: LogSink;
 }
 
@@ -61,11 +64,17 @@ export class Logger {
   /** INFO verbosity (0–9); published to the device as `logInfoV`. */
   readonly infoV: number;
   private readonly sink: LogSink;
+  private sinkFailed = false;
 
-  /** @param options level, verbosity and sink; each validated */
-  constructor(options: LoggerOptions = {}) {
-    this.level = parseLogLevel('Logger', options.level ?? 'warn');
-    this.infoV = parseInfoVerbosity('Logger', options.infoV ?? 0);
+  /**
+   * @param options level, verbosity and sink; each validated
+   * @param op the operation named by validation errors (e.g. `A2A3Runner.create`)
+   * @throws InvalidArgumentError for a bad level, verbosity, or a sink that is not a function
+   */
+  constructor(options: LoggerOptions = {}, op = 'Logger') {
+    this.level = parseLogLevel(op, options.level ?? 'warn');
+    this.infoV = parseInfoVerbosity(op, options.infoV ?? 0);
+    if (options.sink !== undefined && typeof options.sink !== 'function') throw new InvalidArgumentError(op, 'logSink', options.sink, 'a function');
     this.sink = options.sink ?? defaultSink;
   }
 
@@ -95,7 +104,20 @@ export class Logger {
   }
 
   private write(level: Exclude<LogLevelName, 'off'>, message: string): void {
-    if (this.enabled(level)) this.sink(level, message);
+    if (!this.enabled(level)) return;
+    try {
+      this.sink(level, message);
+    } catch (e) {
+      // Logging is never a reason for a run step to fail: a throwing sink loses its line.
+      if (!this.sinkFailed) {
+        this.sinkFailed = true;
+        try {
+          process.stderr.write(`[npurun warn] the log sink threw (${e instanceof Error ? e.message : String(e)}); its failures are ignored from now on\n`);
+        } catch {
+          // nowhere left to report it
+        }
+      }
+    }
   }
 }
 

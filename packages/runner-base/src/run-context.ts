@@ -5,7 +5,7 @@
 import type { CollectorSummary, RunCollector } from '@npurun/collectors';
 import type { DeviceAllocator } from './device-allocator';
 import type { RuntimeImage } from './runtime-image/encode';
-import type { DeviceReadback, DiagnosticsOptions, RunTag } from './run-types';
+import type { DeviceReadback, DiagnosticsOptions, RunProgress, RunTag } from './run-types';
 import type { RunTaskTable } from './task-table';
 
 /** Where a collector is in its run lifecycle. */
@@ -71,6 +71,8 @@ export class RunContext {
       readonly tag?: RunTag;
       /** The task and kernel tables, when the run writes files. */
       readonly taskTable?: RunTaskTable;
+      /** The caller's progress callback, if any. */
+      readonly onProgress?: ((progress: RunProgress) => void) | undefined;
     },
   ) {
     this.kernelArgs = new Uint8Array(kernelArgsSize);

@@ -34,6 +34,14 @@ export interface RunTag {
   case: string;
 }
 
+/** How far a run is, as {@link RunOptions.onProgress} reports it. */
+export interface RunProgress {
+  /** Tasks finished so far (dependency-only tasks included). */
+  completedTasks: number;
+  /** Tasks of the run's graph. */
+  totalTasks: number;
+}
+
 /** Per-run settings shared by `run` and `runPrepared`. */
 export interface RunOptions {
   /** Blocks to launch (1 cube + 2 vector cores each); 0 or omitted = the arch's maximum. */
@@ -50,7 +58,26 @@ export interface RunOptions {
   outputs?: readonly DeviceReadback[];
   /** The workload and case this run belongs to (the bundled workloads set it). */
   tag?: RunTag;
+  /**
+   * Cancels the run. Aborting it stops the device work (the stop flag device code polls), tears the
+   * run down, writes `run.json` with status `interrupted` (when the run has an output directory)
+   * and rejects with a `RunAbortedError` (`name` `AbortError`, `code` `ABORT_ERR`). A signal
+   * already aborted rejects at once, before anything is touched.
+   */
+  signal?: AbortSignal;
+  /**
+   * Called with the run's progress: when it launches, about every 100 ms while the device works
+   * (on the simulator, which counts finished tasks; on hardware only the start and the end), and
+   * when the device finished. A callback that throws is ignored.
+   */
+  onProgress?: (progress: RunProgress) => void;
 }
+
+/** The option names of {@link RunOptions}: the only keys `runPrepared` accepts. */
+export const RUN_OPTION_KEYS: readonly (keyof RunOptions)[] = ['blockDim', 'aicpuThreads', 'timeoutMs', 'diagnostics', 'outputDir', 'outputs', 'signal', 'onProgress', 'tag'];
+
+/** The keys `run` accepts: {@link RUN_OPTION_KEYS} and `graph`. */
+export const RUN_REQUEST_KEYS: readonly (keyof RunRequest)[] = ['graph', ...RUN_OPTION_KEYS];
 
 /** What `run` executes: a task graph plus per-run settings. */
 export interface RunRequest extends RunOptions {
@@ -74,7 +101,7 @@ export interface HostTimings {
 export interface RunResult {
   /** Wall time of the run as measured on the device (written by the AI CPU), in ns. */
   deviceWallNs: bigint;
-  /** Paths of every file the run wrote (collector exports and `run.json`). */
+  /** Paths of every file the run wrote (collector exports and `run.json`, which lists the others). */
   files: string[];
   /** The `blockDim` used. */
   blockDim: number;

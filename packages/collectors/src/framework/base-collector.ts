@@ -5,7 +5,6 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { archConstants, type ArchConstants } from '../arch';
 import type {
   CollectorAddresses,
@@ -16,12 +15,14 @@ import type {
   RunCollector,
 } from '../collector';
 import { CollectorError, CollectorErrorCode, describeError } from '../errors';
+import { OutputFiles } from '../export/output-files';
 import { createDeviceAccess, type DeviceAccess, type SharedRegion } from '../memory';
 import type { ProtocolGeometry } from '../protocol/geometry';
 import { validateContext, type CollectorContext } from './context';
 import { DrainEngine, type CollectedBuffer } from './drain-engine';
 import { initAllOrNothing, type ResourceLedger } from './lifecycle';
 import { Poller } from './poller';
+import { createSpoolDir } from './spool-dirs';
 
 type State = 'created' | 'initialized' | 'running' | 'stopped' | 'finalized';
 
@@ -88,8 +89,11 @@ export abstract class CollectorBase implements RunCollector {
   protected abstract onBuffer(buffer: CollectedBuffer): void;
   /** Reads the device's counters from the (freshly pulled) shared region. */
   protected abstract readCounters(shared: SharedRegion): DeviceCounters;
-  /** Writes the collector's files. */
-  protected abstract writeFiles(outputDir: string, options: ExportOptions, summary: CollectorSummary | undefined): Promise<string[]>;
+  /**
+   * Writes the collector's files through `out` (atomic each; if this throws, the ones already in
+   * place are removed) and returns their paths.
+   */
+  protected abstract writeFiles(outputDir: string, options: ExportOptions, summary: CollectorSummary | undefined, out: OutputFiles): Promise<string[]>;
   /** Releases host-side state (spools, open files). Must not throw. */
   protected abstract disposeHost(): void;
   /** Adds collector-specific notes to a summary. */
@@ -114,7 +118,7 @@ export abstract class CollectorBase implements RunCollector {
       const base = ledger.acquire(`${op} shared region`, () => memory.alloc(geometry.sharedBytes), (a) => memory.free(a));
       const shared = ledger.acquire(`${op} shared view`, () => this.access.region(base, geometry.sharedBytes), (r) => r.release());
       shared.bytes.fill(0);
-      const spoolDir = fs.mkdtempSync(path.join(this.ctx.spoolDir ?? os.tmpdir(), `npurun-${this.name}-`));
+      const spoolDir = createSpoolDir(this.ctx.spoolDir ?? os.tmpdir(), this.name);
       ledger.add(`${op} spool dir`, () => fs.rmSync(spoolDir, { recursive: true, force: true }));
       this.spoolDir = spoolDir;
       const setup = this.setup(shared, ledger, geometry);
@@ -228,7 +232,13 @@ export abstract class CollectorBase implements RunCollector {
       throw new CollectorError(CollectorErrorCode.InvalidArgument, this.op('exportFiles'), `outputDir must be a non-empty path (got ${JSON.stringify(outputDir)})`);
     }
     if (this.summary === undefined) await this.reconcile({ incomplete: options.incomplete });
-    return this.writeFiles(outputDir, options, this.summary);
+    const out = new OutputFiles(this.op('exportFiles'), options.signal);
+    try {
+      return await this.writeFiles(outputDir, options, this.summary, out);
+    } catch (err) {
+      await out.discard();
+      throw err;
+    }
   }
 
   /** @inheritDoc */

@@ -37,6 +37,9 @@ export interface CollectorContext {
  * @throws CollectorError `COLLECTOR_INVALID_ARGUMENT` naming the bad field.
  */
 export function validateContext(op: string, ctx: CollectorContext): void {
+  if (typeof ctx !== 'object' || ctx === null) {
+    throw new CollectorError(CollectorErrorCode.InvalidArgument, op, `the collector context must be an object (got ${ctx === null ? 'null' : typeof ctx})`);
+  }
   const c = archConstants(ctx.arch);
   const bad = (msg: string): never => {
     throw new CollectorError(CollectorErrorCode.InvalidArgument, op, msg);

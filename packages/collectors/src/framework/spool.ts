@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CollectorError, CollectorErrorCode } from '../errors';
 
 /** A chunk of rows read back from a spool; the view is valid until the next chunk is read. */
 export interface SpoolChunk {
@@ -79,7 +80,9 @@ export class RecordSpool {
       let done = 0;
       while (done < bytes) {
         const n = fs.readSync(this.fd, buf, done, bytes - done, row * this.rowBytes + done);
-        if (n === 0) throw new Error(`spool ${this.filePath} is shorter than ${this.rowsWritten} rows`);
+        if (n === 0) {
+          throw new CollectorError(CollectorErrorCode.SpoolFailed, 'spool', `${this.filePath} is shorter than the ${this.rowsWritten} rows written to it`);
+        }
         done += n;
       }
       yield { rows, view };

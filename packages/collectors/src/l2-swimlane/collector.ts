@@ -6,7 +6,7 @@ import { CollectorBase, type DeviceCounters, type SetupResult } from '../framewo
 import type { CollectorContext } from '../framework/context';
 import type { CollectedBuffer } from '../framework/drain-engine';
 import type { ResourceLedger } from '../framework/lifecycle';
-import { TextFileWriter } from '../export/text-writer';
+import type { OutputFiles } from '../export/output-files';
 import type { SharedRegion } from '../memory';
 import type { ProtocolGeometry } from '../protocol/geometry';
 import { writeL2PerfJson } from './export-json';
@@ -210,12 +210,11 @@ export class L2SwimlaneCollector extends CollectorBase {
     return hdr.coreToThread.slice(0, this.ctx.numCores);
   }
 
-  protected async writeFiles(outputDir: string, options: ExportOptions, _summary: CollectorSummary | undefined): Promise<string[]> {
+  protected async writeFiles(outputDir: string, options: ExportOptions, _summary: CollectorSummary | undefined, out: OutputFiles): Promise<string[]> {
     const store = this.store!;
-    const op = this.op('exportFiles');
     const jsonPath = path.join(outputDir, L2_PERF_RECORDS_FILE);
     const tracePath = path.join(outputDir, SWIMLANE_TRACE_FILE);
-    const json = await TextFileWriter.open(jsonPath, op);
+    const json = await out.openText(jsonPath);
     try {
       await writeL2PerfJson(json, store, {
         arch: this.ctx.arch,
@@ -229,7 +228,7 @@ export class L2SwimlaneCollector extends CollectorBase {
       json.destroy();
       throw err;
     }
-    const trace = await TextFileWriter.open(tracePath, op);
+    const trace = await out.openText(tracePath);
     try {
       await writeSwimlaneTrace(trace, store, {
         arch: this.ctx.arch,

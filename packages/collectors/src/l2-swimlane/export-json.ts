@@ -5,6 +5,7 @@
  * Streams from the spools; npurun adds one key, `incomplete`.
  */
 import type { Arch } from '@npurun/hal-native';
+import { CollectorError, CollectorErrorCode } from '../errors';
 import type { TextFileWriter } from '../export/text-writer';
 import { AicpuPhaseRecord } from './layout';
 import { PHASE_DISPATCH, phaseName } from './phases';
@@ -46,7 +47,7 @@ export async function writeL2PerfJson(out: TextFileWriter, store: L2TaskStore, m
   const nextFanout = (): bigint => {
     while (fanChunk === undefined || fanPos >= fanChunk.rows) {
       const n = fanoutChunks!.next();
-      if (n.done === true) throw new Error('fan-out spool ended early');
+      if (n.done === true) throw new CollectorError(CollectorErrorCode.SpoolFailed, 'l2Swimlane.exportFiles', 'the fan-out spool ended before its tasks did');
       fanChunk = n.value;
       fanPos = 0;
     }

@@ -7,7 +7,7 @@ import type { CollectorContext } from '../framework/context';
 import type { CollectedBuffer } from '../framework/drain-engine';
 import type { ResourceLedger } from '../framework/lifecycle';
 import { RecordSpool } from '../framework/spool';
-import { TextFileWriter } from '../export/text-writer';
+import type { OutputFiles } from '../export/output-files';
 import type { SharedRegion } from '../memory';
 import type { PmuSample, PmuSamples } from '../trace/inputs';
 import type { ProtocolGeometry } from '../protocol/geometry';
@@ -147,7 +147,7 @@ export class PmuCollector extends CollectorBase {
     return notes;
   }
 
-  protected async writeFiles(outputDir: string, _options: ExportOptions, _summary: CollectorSummary | undefined): Promise<string[]> {
+  protected async writeFiles(outputDir: string, _options: ExportOptions, _summary: CollectorSummary | undefined, files: OutputFiles): Promise<string[]> {
     const spool = this.spool!;
     if (spool.count === 0) return [];
     const table = this.eventGroup.table;
@@ -160,7 +160,7 @@ export class PmuCollector extends CollectorBase {
     const cyclesOff = ROW_RECORD + rec.offsetOf('pmuTotalCycles');
     const countersOff = ROW_RECORD + rec.offsetOf('pmuCounters');
     const file = path.join(outputDir, PMU_FILE);
-    const out = await TextFileWriter.open(file, this.op('exportFiles'));
+    const out = await files.openText(file);
     try {
       await out.write(formatCsvRows([pmuCsvColumns(table)]));
       const rowBytes = spool.rowBytes;

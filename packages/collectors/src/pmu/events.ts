@@ -112,6 +112,6 @@ export function resolvePmuEventGroup(arch: Arch, requested: number): ResolvedPmu
   const hit = tables.get(requested);
   if (hit !== undefined) return { table: hit, requested, fellBack: false };
   const fallback = tables.get(PMU_DEFAULT_EVENT_GROUP);
-  if (fallback === undefined) throw new Error('PMU default event group missing from table'); // unreachable: data above
+  if (fallback === undefined) throw new CollectorError(CollectorErrorCode.InvalidState, 'pmu.resolveEventGroup', 'the default event group is missing from the table'); // unreachable: data above
   return { table: fallback, requested, fellBack: true };
 }

@@ -6,7 +6,7 @@ import { CollectorBase, type DeviceCounters, type SetupResult } from '../framewo
 import type { CollectedBuffer } from '../framework/drain-engine';
 import type { ResourceLedger } from '../framework/lifecycle';
 import { RecordSpool } from '../framework/spool';
-import { TextFileWriter } from '../export/text-writer';
+import type { OutputFiles } from '../export/output-files';
 import type { SharedRegion } from '../memory';
 import type { ProtocolGeometry } from '../protocol/geometry';
 import type { ScopeBoundary } from '../trace/inputs';
@@ -67,12 +67,12 @@ export class ScopeStatsCollector extends CollectorBase {
     };
   }
 
-  protected async writeFiles(outputDir: string, options: ExportOptions, summary: CollectorSummary | undefined): Promise<string[]> {
+  protected async writeFiles(outputDir: string, options: ExportOptions, summary: CollectorSummary | undefined, files: OutputFiles): Promise<string[]> {
     const h = ScopeStatsHeader[this.ctx.arch];
     const shared = this.shared!;
     shared.pull(0, h.size);
     const file = path.join(outputDir, SCOPE_STATS_FILE);
-    const out = await TextFileWriter.open(file, this.op('exportFiles'));
+    const out = await files.openText(file);
     try {
       await out.write(
         formatScopeStatsMetadata({

@@ -1,15 +1,14 @@
 /** The tensor-dump collector (SPEC §8 bit 0; reference collectors.md §3). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { CollectorSummary, ExportOptions } from '../collector';
-import { CollectorError, CollectorErrorCode, describeError } from '../errors';
+import { CollectorError, CollectorErrorCode } from '../errors';
 import { CollectorBase, type DeviceCounters, type SetupResult } from '../framework/base-collector';
 import type { CollectorContext } from '../framework/context';
 import type { CollectedBuffer } from '../framework/drain-engine';
 import type { ResourceLedger } from '../framework/lifecycle';
 import { RecordSpool } from '../framework/spool';
-import { TextFileWriter } from '../export/text-writer';
+import type { OutputFiles } from '../export/output-files';
 import type { DeviceWindow, SharedRegion } from '../memory';
 import type { ProtocolGeometry } from '../protocol/geometry';
 import { dumpGeometry, dumpStateOffset } from './geometry';
@@ -178,32 +177,16 @@ export class TensorDumpCollector extends CollectorBase {
     return this.counts.droppedOverwrite > 0 ? [`${this.counts.droppedOverwrite} payload(s) overwritten in the arena before the host copied them`] : [];
   }
 
-  protected async writeFiles(outputDir: string, options: ExportOptions, summary: CollectorSummary | undefined): Promise<string[]> {
+  protected async writeFiles(outputDir: string, options: ExportOptions, summary: CollectorSummary | undefined, files: OutputFiles): Promise<string[]> {
     const dir = path.join(outputDir, TENSOR_DUMP_DIR);
     const manifestPath = path.join(dir, TENSOR_DUMP_MANIFEST);
     const binOut = path.join(dir, TENSOR_DUMP_BIN);
-    const op = this.op('exportFiles');
-    await fs.promises.mkdir(dir, { recursive: true }).catch((err: unknown) => {
-      throw new CollectorError(CollectorErrorCode.ExportFailed, op, `cannot create ${dir}: ${describeError(err)}`);
-    });
-    // The payloads were spooled during the run; move them into place (copy across filesystems).
+    // The payloads were spooled during the run; move them into place (a copy across file systems).
     this.closeBin();
-    const files: string[] = [];
-    if (this.binPath !== undefined && fs.existsSync(this.binPath)) {
-      try {
-        await fs.promises.rename(this.binPath, binOut);
-      } catch {
-        await pipeline(fs.createReadStream(this.binPath), fs.createWriteStream(binOut)).catch((err: unknown) => {
-          throw new CollectorError(CollectorErrorCode.ExportFailed, op, `cannot write ${binOut}: ${describeError(err)}`);
-        });
-        await fs.promises.rm(this.binPath, { force: true });
-      }
-    } else {
-      await fs.promises.writeFile(binOut, new Uint8Array(0));
-    }
-    files.push(binOut);
+    if (this.binPath !== undefined && fs.existsSync(this.binPath)) await files.moveFile(this.binPath, binOut);
+    else await files.writeFile(binOut, new Uint8Array(0));
     this.counts.droppedRecords = summary?.dropped ?? 0;
-    const out = await TextFileWriter.open(manifestPath, op);
+    const out = await files.openText(manifestPath);
     try {
       await out.write(formatDumpManifestHead(this.counts, options.incomplete));
       let first = true;
@@ -220,8 +203,7 @@ export class TensorDumpCollector extends CollectorBase {
       out.destroy();
       throw err;
     }
-    files.unshift(manifestPath);
-    return files;
+    return [manifestPath, binOut];
   }
 
   private closeBin(): void {

@@ -9,7 +9,6 @@
  * and returns no path; the reasons are in the summary's notes (and so in `run.json`), starting
  * with `deps.json not written:`.
  */
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   CollectorBase,
@@ -21,6 +20,7 @@ import {
   type DependencyEdge,
   type DeviceCounters,
   type ExportOptions,
+  type OutputFiles,
   type ProtocolGeometry,
   type ReconcileOptions,
   type SetupResult,
@@ -144,17 +144,12 @@ export class DepGenCollector extends CollectorBase {
     return deps === undefined ? undefined : dependencyEdgesOf(deps);
   }
 
-  protected async writeFiles(outputDir: string, options: ExportOptions): Promise<string[]> {
+  protected async writeFiles(outputDir: string, options: ExportOptions, _summary: CollectorSummary | undefined, files: OutputFiles): Promise<string[]> {
     if (options.incomplete && this.verdict?.writable === true) this.verdict = { writable: false, reasons: ['the run did not complete'] };
     const deps = this.deps;
     if (deps === undefined) return [];
     const file = path.join(outputDir, DEPS_JSON_FILE);
-    try {
-      await fs.mkdir(outputDir, { recursive: true });
-      await fs.writeFile(file, serializeDepsJson(deps));
-    } catch (err) {
-      throw new CollectorError(CollectorErrorCode.ExportFailed, this.op('exportFiles'), `writing ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
+    await files.writeFile(file, serializeDepsJson(deps));
     return [file];
   }
 

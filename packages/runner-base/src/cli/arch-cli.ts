@@ -4,7 +4,7 @@
  */
 import type { Arch } from '@npurun/hal-native';
 import { workloads } from '../workloads';
-import { runCli, type CliIo, type CliRunner, type CliRunnerOptions, type CliSpec } from './cli';
+import { runCli, runCliProcess, type CliIo, type CliOptions, type CliRunner, type CliRunnerOptions, type CliSpec } from './cli';
 import type { CliExitCode } from './exit-codes';
 
 /** The per-arch facts of a command. */
@@ -23,12 +23,16 @@ export interface ArchCliOptions {
 export interface ArchCli {
   /** What the CLI knows about the arch. */
   cliSpec: CliSpec;
-  /** Runs the command with `argv` (without the node and script names); resolves to the exit code. */
-  main(argv: readonly string[], io?: CliIo): Promise<CliExitCode>;
+  /**
+   * Runs the command with `argv` (without the node and script names); resolves to the exit code.
+   * Without `io` it runs as the process (real stdout/stderr, SIGINT/SIGTERM handled); with `io`
+   * (tests, embedding) it writes there and is interrupted only through `options.signal`.
+   */
+  main(argv: readonly string[], io?: CliIo, options?: CliOptions): Promise<CliExitCode>;
 }
 
 /** Builds an arch package's command over the bundled workloads. */
 export function defineArchCli(options: ArchCliOptions): ArchCli {
   const cliSpec: CliSpec = { command: `npurun-${options.arch}`, workloads, ...options };
-  return { cliSpec, main: (argv, io) => runCli(cliSpec, argv, io) };
+  return { cliSpec, main: (argv, io, opts) => (io === undefined ? runCliProcess(cliSpec, argv) : runCli(cliSpec, argv, io, opts)) };
 }

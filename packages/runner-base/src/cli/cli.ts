@@ -2,18 +2,28 @@
  * The command-line skeleton both arch packages install (`npurun-a2a3`, `npurun-a5`; SPEC §12):
  * `run <workload>`, `info`, `list`, and `view` / `export-npy` on a run's files. An arch package supplies a {@link CliSpec}; everything else —
  * parsing, validation, progress, the result table, exit codes — lives here once.
+ *
+ * Manners: usage errors are two short lines and exit 2; every input is checked before the device
+ * is opened (see `preflight.ts`); `--json` prints exactly one versioned document, also for errors;
+ * a closed stdout ends output quietly; SIGINT/SIGTERM abort the run in progress (`interrupts.ts`).
  */
-import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError as CommanderInvalidArgument, Option } from 'commander';
-import * as fs from 'node:fs';
+import { removeStaleSpools } from '@npurun/collectors';
 import { openDevice, type Arch, type Platform } from '@npurun/hal-native';
-import type { DeviceRunnerOptions, ExecutorBinaries } from '../device-runner-base';
-import type { DiagnosticsOptions } from '../run-types';
+import { MAX_RUN_TIMEOUT_MS, type DeviceRunnerOptions, type ExecutorBinaries } from '../device-runner-base';
+import { RunAbortedError } from '../errors';
+import { isNpurunError } from '../npurun-error';
 import type { Workload, WorkloadRunner } from '../workloads/types';
 import { CliExitCode } from './exit-codes';
+import { interruptExitCode, installInterruptHandlers } from './interrupts';
+import { errorDocument, formatDocument, infoDocument, listDocument, runDocument } from './json-output';
+import { planRun, type RunFlagsForPlan } from './preflight';
 import { createProgress } from './progress';
-import { failedCase, formatTable, summarizeCase, type CaseSummary } from './report';
+import { errorSummary, failedCase, formatTable, summarizeCase, type CaseSummary } from './report';
 import { registerResultCommands } from './result-commands';
+import { guardClosedPipe, type OutputStream } from './stdio';
+import { colorAllowed, restoreTerminal } from './terminal';
+import { formatUsageError, isUsageError } from './usage';
 
 /** A runner as the CLI uses it. */
 export interface CliRunner extends WorkloadRunner {
@@ -43,29 +53,27 @@ export interface CliSpec {
 /** Where the CLI writes; tests pass buffers. */
 export interface CliIo {
   /** Results. */
-  stdout: Pick<NodeJS.WriteStream, 'write'> & Partial<Pick<NodeJS.WriteStream, 'isTTY'>>;
+  stdout: OutputStream;
   /** Errors and progress. */
-  stderr: Pick<NodeJS.WriteStream, 'write'> & Partial<Pick<NodeJS.WriteStream, 'isTTY'>>;
+  stderr: OutputStream;
   /** Opens a file for `view --open`; default: the desktop's default application. */
   open?: (file: string) => Promise<void>;
 }
 
-interface RunFlags {
+/** How the CLI is run besides its arguments. */
+export interface CliOptions {
+  /** Aborting it interrupts the command (the run in progress is aborted); see `interrupts.ts`. */
+  signal?: AbortSignal;
+  /** The environment (`NO_COLOR`); default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+interface RunFlags extends RunFlagsForPlan {
   platform?: string;
   device: number;
-  blockDim?: number;
-  out?: string;
-  swimlane: number;
-  dump: boolean;
-  pmu: number;
-  scopeStats: boolean;
-  depGen: boolean;
   timeout?: number;
   logLevel: string;
-  case: string;
   json: boolean;
-  aicpuExecutor?: string;
-  aicoreExecutor?: string;
 }
 
 function intOption(name: string, min: number, max: number): (value: string) => number {
@@ -78,15 +86,35 @@ function intOption(name: string, min: number, max: number): (value: string) => n
   };
 }
 
+/** `--json` given before any `--`: then every outcome, usage errors included, is a JSON document. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
 /** Runs the CLI; resolves to the process exit code (it never calls `process.exit`). */
-export async function runCli(spec: CliSpec, argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<CliExitCode> {
+export async function runCli(
+  spec: CliSpec,
+  argv: readonly string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+  options: CliOptions = {},
+): Promise<CliExitCode> {
+  const json = wantsJson(argv);
+  const env = options.env ?? process.env;
   let exitCode: CliExitCode = CliExitCode.Ok;
+  let commanderErrors = '';
   const program = new Command(spec.command)
     .description(`npurun for ${spec.arch}: run smoke workloads on the simulator (${spec.arch}sim) or on hardware (${spec.arch})`)
     .version(spec.version)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError();
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // Collected and printed as a short usage error below (never followed by the whole help).
+      outputError: (s) => {
+        commanderErrors += s;
+      },
+    });
 
   const platformOption = (): Option =>
     new Option('--platform <platform>', 'platform').choices([`${spec.arch}sim`, spec.arch]).default(`${spec.arch}sim`);
@@ -95,8 +123,15 @@ export async function runCli(spec: CliSpec, argv: readonly string[], io: CliIo =
   program
     .command('list')
     .description('list the bundled workloads and their cases')
-    .action(() => {
-      for (const w of Object.values(spec.workloads)) {
+    .option('--json', 'print JSON', false)
+    .action((flags: { json: boolean }) => {
+      const ws = Object.values(spec.workloads);
+      if (flags.json) {
+        const listed = ws.map((w) => ({ name: w.name, description: w.description, defaultCase: w.defaultCase, cases: w.cases.map((c) => ({ name: c.name, description: c.description })) }));
+        io.stdout.write(formatDocument(listDocument(spec.arch, listed)));
+        return;
+      }
+      for (const w of ws) {
         io.stdout.write(`${w.name}  ${w.description}\n`);
         for (const c of w.cases) io.stdout.write(`  ${c.name}${c.name === w.defaultCase ? ' (default)' : ''}  ${c.description}\n`);
       }
@@ -114,7 +149,7 @@ export async function runCli(spec: CliSpec, argv: readonly string[], io: CliIo =
       try {
         const props = device.properties;
         if (flags.json) {
-          io.stdout.write(`${JSON.stringify(props, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+          io.stdout.write(formatDocument(infoDocument(spec.arch, props.platform, props)));
         } else {
           for (const [k, v] of Object.entries(props)) io.stdout.write(`${k.padEnd(22)} ${String(v)}\n`);
         }
@@ -136,111 +171,146 @@ export async function runCli(spec: CliSpec, argv: readonly string[], io: CliIo =
     .option('--dump', 'tensor dump', false)
     .option('--pmu <group>', 'PMU event group (0 = off)', intOption('--pmu', 0, 0xffff), 0)
     .option('--scope-stats', 'scope statistics', false)
-    .option('--timeout <ms>', 'run timeout in ms', intOption('--timeout', 1, 2 ** 31 - 1))
+    .option('--timeout <ms>', 'run timeout in ms (at most 24 h)', intOption('--timeout', 1, MAX_RUN_TIMEOUT_MS))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error', 'off']).default('warn'))
     .option('--json', 'print results as JSON', false)
     .option('--aicpu-executor <file>', "hardware: the runtime's AI CPU executor program")
     .option('--aicore-executor <file>', "hardware: the runtime's AI Core executor binary");
   if (spec.supportsDepGen) run.option('--dep-gen', 'dependency capture', false);
   run.action(async (workloadName: string, flags: RunFlags) => {
-    exitCode = await runWorkloadCommand(spec, workloadName, { ...flags, depGen: flags.depGen ?? false }, io);
+    exitCode = await runWorkloadCommand(spec, workloadName, { ...flags, depGen: flags.depGen ?? false }, io, options.signal, env);
   });
 
+  const fail = (error: unknown): CliExitCode => {
+    if (error instanceof RunAbortedError) {
+      if (json) io.stdout.write(formatDocument(errorDocument(error.code, error.message)));
+      return interruptExitCode(options.signal?.reason);
+    }
+    const usage = error instanceof CommanderError || isUsageError(error);
+    const { code, message } = error instanceof CommanderError ? { code: 'CLI_USAGE', message: commanderMessage(commanderErrors, error) } : errorSummary(error);
+    if (usage) {
+      const sub = argv.find((a) => a === 'run' || a === 'list' || a === 'info');
+      io.stderr.write(formatUsageError(spec.command, sub, message));
+    } else {
+      io.stderr.write(`${spec.command}: ${isNpurunError(error) ? `${code}: ` : 'internal error: '}${message}\n`);
+    }
+    if (json) io.stdout.write(formatDocument(errorDocument(code, message)));
+    if (usage) return CliExitCode.Usage;
+    return isNpurunError(error) ? CliExitCode.RunFailed : CliExitCode.Internal;
+  };
   registerResultCommands(program, { command: spec.command, io, ...(io.open !== undefined ? { open: io.open } : {}), setExitCode: (c) => (exitCode = c) });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end through here too, with exit code 0.
-      return error.exitCode === 0 ? CliExitCode.Ok : CliExitCode.Usage;
-    }
-    io.stderr.write(`${spec.command}: ${describe(error)}\n`);
-    return isUsageError(error) ? CliExitCode.Usage : CliExitCode.RunFailed;
+    // --help and --version end through here too, with exit code 0.
+    if (error instanceof CommanderError && error.exitCode === 0) return CliExitCode.Ok;
+    return fail(error);
   }
   return exitCode;
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
-  }
-  return String(error);
+function commanderMessage(collected: string, error: CommanderError): string {
+  const text = collected.trim() !== '' ? collected : error.message;
+  return text.trim().replace(/^error: /i, '');
 }
 
-const USAGE_ERROR_CODES: ReadonlySet<unknown> = new Set(['RUNNER_INVALID_ARGUMENT', 'HAL_INVALID_PLATFORM', 'HAL_INVALID_ARGUMENT']);
-
-/** Errors that mean the command line asked for something impossible (e.g. --block-dim above the arch maximum). */
-function isUsageError(error: unknown): boolean {
-  return USAGE_ERROR_CODES.has((error as { code?: unknown } | null)?.code);
-}
-
-async function runWorkloadCommand(spec: CliSpec, workloadName: string, flags: RunFlags, io: CliIo): Promise<CliExitCode> {
-  const workload = spec.workloads[workloadName];
-  if (workload === undefined) {
-    io.stderr.write(`${spec.command}: unknown workload '${workloadName}' (one of: ${Object.keys(spec.workloads).join(', ')})\n`);
-    return CliExitCode.Usage;
-  }
-  const caseNames = flags.case === 'all' ? workload.cases.map((c) => c.name) : [flags.case === '' ? workload.defaultCase : flags.case];
-  const unknown = caseNames.find((c) => !workload.cases.some((k) => k.name === c));
-  if (unknown !== undefined) {
-    io.stderr.write(`${spec.command}: workload ${workload.name} has no case '${unknown}' (cases: ${workload.cases.map((c) => c.name).join(', ')}, all)\n`);
-    return CliExitCode.Usage;
-  }
-  const diagnostics: DiagnosticsOptions = {
-    l2Swimlane: flags.swimlane,
-    tensorDump: flags.dump,
-    pmu: flags.pmu,
-    scopeStats: flags.scopeStats,
-    ...(spec.supportsDepGen ? { depGen: flags.depGen } : {}),
-  };
-  const anyDiagnostic = flags.swimlane > 0 || flags.dump || flags.pmu > 0 || flags.scopeStats || flags.depGen;
-  const outRoot = flags.out ?? (anyDiagnostic ? path.join('out', spec.arch, workload.name) : undefined);
-
-  if ((flags.aicpuExecutor === undefined) !== (flags.aicoreExecutor === undefined)) {
-    io.stderr.write(`${spec.command}: --aicpu-executor and --aicore-executor go together\n`);
-    return CliExitCode.Usage;
-  }
-  const executors =
-    flags.aicpuExecutor !== undefined && flags.aicoreExecutor !== undefined
-      ? { executors: { aicpu: new Uint8Array(fs.readFileSync(flags.aicpuExecutor)), aicore: new Uint8Array(fs.readFileSync(flags.aicoreExecutor)) } }
-      : {};
+async function runWorkloadCommand(spec: CliSpec, workloadName: string, flags: RunFlags, io: CliIo, signal: AbortSignal | undefined, env: NodeJS.ProcessEnv): Promise<CliExitCode> {
+  // Everything that can be checked is checked before a runner (and the device) exists.
+  const plan = await planRun(spec.arch, spec.workloads, workloadName, flags, spec.supportsDepGen);
+  removeStaleSpools(); // what a killed run left in the temporary directory
+  // A function, not a property read: TypeScript would narrow `aborted` after the first check.
+  const isAborted = (): boolean => signal?.aborted === true;
+  if (isAborted()) throw new RunAbortedError('run', signal?.reason);
   const runner = await spec.createRunner({
-    ...executors,
+    ...(plan.executors !== undefined ? { executors: plan.executors } : {}),
     platform: flags.platform as DeviceRunnerOptions['platform'],
     deviceId: flags.device,
     logLevel: flags.logLevel as NonNullable<DeviceRunnerOptions['logLevel']>,
+    logSink: (level, message) => {
+      io.stderr.write(`[npurun ${level}] ${message}\n`);
+    },
     ...(flags.timeout !== undefined ? { runTimeoutMs: flags.timeout } : {}),
   });
   const rows: CaseSummary[] = [];
-  const progress = createProgress(caseNames.length, io.stderr as NodeJS.WriteStream);
+  const progress = createProgress(plan.caseNames.length, io.stderr as NodeJS.WriteStream, env);
+  const onInterrupt = (): void => {
+    progress.stop(); // the terminal comes back at once, not when the run has wound down
+    restoreTerminal(io.stderr);
+  };
+  signal?.addEventListener('abort', onInterrupt, { once: true });
+  let interrupted = false;
   try {
-    for (const caseName of caseNames) {
-      progress.start(`${workload.name}/${caseName}`);
+    for (const caseName of plan.caseNames) {
+      if (isAborted()) {
+        interrupted = true;
+        break;
+      }
+      const outputDir = plan.outputDirs.get(caseName);
+      progress.start(`${plan.workload.name}/${caseName}`);
+      let base = 0;
+      let last = 0;
       try {
-        const result = await workload.run(runner, {
+        const result = await plan.workload.run(runner, {
           case: caseName,
+          ...(signal !== undefined ? { signal } : {}),
           run: {
-            diagnostics,
-            ...(outRoot !== undefined ? { outputDir: caseNames.length > 1 || flags.case !== '' ? path.join(outRoot, caseName) : outRoot } : {}),
+            diagnostics: plan.diagnostics,
+            ...(outputDir !== undefined ? { outputDir } : {}),
             ...(flags.blockDim !== undefined ? { blockDim: flags.blockDim } : {}),
+            onProgress: (p) => {
+              // Each run reports from 0 up: a drop means the case's next run started.
+              if (p.completedTasks < last) base += last;
+              last = p.completedTasks;
+              progress.tasks(base + last);
+            },
           },
         });
-        rows.push(summarizeCase(result));
+        rows.push(summarizeCase(result, outputDir ?? null));
       } catch (error) {
-        rows.push(failedCase(workload.name, caseName, error));
+        const aborted = error instanceof RunAbortedError || isAborted();
+        rows.push(failedCase(plan.workload.name, caseName, error, aborted, outputDir ?? null));
+        if (aborted) {
+          interrupted = true;
+          break;
+        }
       }
       progress.advance();
     }
   } finally {
+    signal?.removeEventListener('abort', onInterrupt);
     progress.stop();
     await runner.finalize();
   }
-  io.stdout.write(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatTable(rows)}\n`);
-  const failed = rows.filter((r) => r.status === 'FAILED');
-  if (failed.length > 0 && failed.every((r) => USAGE_ERROR_CODES.has(r.errorCode))) return CliExitCode.Usage;
+  io.stdout.write(
+    flags.json
+      ? formatDocument(runDocument(spec.arch, (flags.platform ?? `${spec.arch}sim`) as Platform, rows))
+      : `${formatTable(rows, { color: colorAllowed(io.stdout, env) })}\n`,
+  );
+  if (interrupted) {
+    io.stderr.write(`${spec.command}: ${signal?.reason instanceof Error ? signal.reason.message : 'interrupted'}\n`);
+    return interruptExitCode(signal?.reason);
+  }
+  const failed = rows.filter((r) => r.status === 'failed');
+  if (failed.length > 0 && failed.every((r) => isUsageError(r.error))) return CliExitCode.Usage;
   if (failed.length > 0) return CliExitCode.RunFailed;
-  if (rows.some((r) => r.status === 'MISMATCH')) return CliExitCode.VerificationFailed;
+  if (rows.some((r) => r.status === 'mismatch')) return CliExitCode.VerificationFailed;
   return CliExitCode.Ok;
+}
+
+/**
+ * Runs the CLI as a process (what the `npurun-<arch>` bin scripts call): real stdout and stderr
+ * guarded against a closed pipe, SIGINT/SIGTERM handled (see `interrupts.ts`).
+ */
+export async function runCliProcess(spec: CliSpec, argv: readonly string[]): Promise<CliExitCode> {
+  const stderr = guardClosedPipe(process.stderr);
+  const stdout = guardClosedPipe(process.stdout, (m) => stderr.stream.write(`${spec.command}: ${m}\n`));
+  const interrupts = installInterruptHandlers(process.stderr);
+  try {
+    return await runCli(spec, argv, { stdout: stdout.stream, stderr: stderr.stream }, { signal: interrupts.signal });
+  } finally {
+    interrupts.dispose();
+    stdout.dispose();
+    stderr.dispose();
+  }
 }

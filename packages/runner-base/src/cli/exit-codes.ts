@@ -10,6 +10,10 @@ export const CliExitCode = {
   RunFailed: 3,
   /** Every run finished but an output did not match its golden. */
   VerificationFailed: 4,
+  /** Interrupted by SIGINT (128 + 2): the run in progress was aborted and recorded as `interrupted`. */
+  Interrupted: 130,
+  /** Terminated by SIGTERM (128 + 15): as for SIGINT. */
+  Terminated: 143,
 } as const;
 
 /** One of the values of {@link CliExitCode}. */

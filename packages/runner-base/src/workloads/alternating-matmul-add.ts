@@ -4,11 +4,12 @@
  * Z[b,n] = X[b,n] + Y[b,n] on vector cores, over 128×128 float32 tiles.
  */
 import type { Callable } from '../callable-registry';
+import { InvalidArgumentError } from '../errors';
 import { scalarArg, type TaskArg, type TaskSpec } from '../runtime-image/task-graph';
 import { f32Arg } from './tensors';
 import { loadWorkloadKernels } from './kernels';
 import { seededNormalF32 } from './prng';
-import { resolveCase, withSession } from './session';
+import { checkWorkloadRunOptions, resolveCase, withSession } from './session';
 import type { Workload, WorkloadCase, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
 import { FLOAT_1E3, compareTensor } from './verify';
 
@@ -76,12 +77,12 @@ export interface AlternatingTensors {
 /**
  * Checks the shape parameters.
  *
- * @throws RangeError unless every parameter is a positive safe integer
+ * @throws InvalidArgumentError unless every parameter is a positive safe integer
  */
 export function checkAlternatingParams(p: AlternatingParams): void {
   for (const key of ['batch', 'm', 'n', 'matmulBatch', 'addBatch'] as const) {
     const v = p[key];
-    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`alternating_matmul_add: ${key} must be a positive integer, got ${String(v)}`);
+    if (!Number.isSafeInteger(v) || v < 1) throw new InvalidArgumentError('alternating_matmul_add', key, v, 'a positive integer');
   }
 }
 
@@ -123,7 +124,7 @@ export function alternatingGraph(p: AlternatingParams, t: AlternatingTensors): T
  */
 export function matmulTilesGolden(a: Float32Array, b: Float32Array): Float32Array {
   if (a.length !== b.length || a.length % TILE_ELEMS !== 0) {
-    throw new RangeError(`matmulTilesGolden: A and B must hold the same whole number of tiles, got ${a.length} and ${b.length} elements`);
+    throw new InvalidArgumentError('matmulTilesGolden', 'B', b.length, `the same whole number of tiles as A (A has ${a.length} elements)`);
   }
   const c = new Float32Array(a.length);
   const acc = new Float64Array(TILE_DIM);
@@ -143,7 +144,7 @@ export function matmulTilesGolden(a: Float32Array, b: Float32Array): Float32Arra
 
 /** Golden Z: X + Y element by element, rounded to float32 (exactly what the device computes). */
 export function addTilesGolden(x: Float32Array, y: Float32Array): Float32Array {
-  if (x.length !== y.length) throw new RangeError(`addTilesGolden: X and Y differ in length (${x.length} and ${y.length})`);
+  if (x.length !== y.length) throw new InvalidArgumentError('addTilesGolden', 'Y', y.length, `as long as X (${x.length} elements)`);
   const z = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) z[i] = x[i]! + y[i]!;
   return z;
@@ -173,7 +174,8 @@ export function alternatingCallable(kernels: Callable['kernels']): Callable<Alte
   };
 }
 
-async function runAlternating(runner: WorkloadRunner, options: WorkloadRunOptions = {}): Promise<WorkloadResult> {
+async function runAlternating(runner: WorkloadRunner, options?: WorkloadRunOptions): Promise<WorkloadResult> {
+  options = checkWorkloadRunOptions(alternatingMatmulAdd, options);
   const c = resolveCase(alternatingMatmulAdd, options.case);
   checkAlternatingParams(c);
   const kernels = await loadWorkloadKernels(['matmul_tile128', 'add_tile128'], runner.platform, options.compile);

@@ -5,10 +5,11 @@
  * Y[0] = −1.0, and one that touches memory as any other element changing.
  */
 import type { Callable } from '../callable-registry';
+import { InvalidArgumentError } from '../errors';
 import type { TaskSpec } from '../runtime-image/task-graph';
 import { f32Arg } from './tensors';
 import { loadWorkloadKernels } from './kernels';
-import { resolveCase, withSession } from './session';
+import { checkWorkloadRunOptions, resolveCase, withSession } from './session';
 import type { Workload, WorkloadCase, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
 import { EXACT, compareTensor } from './verify';
 
@@ -70,7 +71,7 @@ export function dummyTaskGraph(shape: DummyTaskShape, dummies: number, t: DummyT
     tasks.push({ kernel: null, args: [v(t.x, 'inout'), v(t.w, 'inout')], deps: [0, 1], label: 'barrier' });
   } else {
     const count = shape === 'single' ? 1 : dummies;
-    if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`dummyTaskGraph: dummies must be a positive integer, got ${count}`);
+    if (!Number.isSafeInteger(count) || count < 1) throw new InvalidArgumentError('dummyTaskGraph', 'dummies', count, 'a positive integer');
     for (let i = 0; i < count; i++) {
       tasks.push({ kernel: null, args: [v(t.x, 'inout')], deps: [tasks.length - 1], label: `dummy ${i}` });
     }
@@ -113,7 +114,8 @@ export function dummyTaskCallable(kernels: Callable['kernels']): Callable<DummyT
   };
 }
 
-async function runDummyTask(runner: WorkloadRunner, options: WorkloadRunOptions = {}): Promise<WorkloadResult> {
+async function runDummyTask(runner: WorkloadRunner, options?: WorkloadRunOptions): Promise<WorkloadResult> {
+  options = checkWorkloadRunOptions(dummyTask, options);
   const c = resolveCase(dummyTask, options.case);
   const kernels = await loadWorkloadKernels(['write_const', 'copy_first'], runner.platform, options.compile);
   return withSession(runner, dummyTask.name, c.name, options, async (s) => {

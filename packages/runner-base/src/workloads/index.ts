@@ -15,7 +15,7 @@ export * from './kernels';
 export * from './scalar-encoding';
 export * from './prng';
 export * from './verify';
-export { WorkloadSession, withSession, resolveCase } from './session';
+export { WorkloadSession, withSession, resolveCase, checkWorkloadRunOptions, WORKLOAD_RUN_OPTION_KEYS } from './session';
 export * from './dummy-task';
 export * from './alternating-matmul-add';
 export * from './prepared-callable';
@@ -58,6 +58,6 @@ export function getWorkload(name: string): Workload {
  * @throws InvalidArgumentError for an unknown workload or case; whatever the runner or the kernel
  *   compiler throws. A wrong result is reported as `verified: false`, not thrown.
  */
-export function runWorkload(runner: WorkloadRunner, name: string, options: WorkloadRunOptions = {}): Promise<WorkloadResult> {
+export async function runWorkload(runner: WorkloadRunner, name: string, options?: WorkloadRunOptions): Promise<WorkloadResult> {
   return getWorkload(name).run(runner, options);
 }

@@ -7,12 +7,12 @@
  * while a case runs (such a callable would be shared, as the registry promises).
  */
 import type { Callable, CallableKernel, CallableStats } from '../callable-registry';
-import { CallableError, RunnerErrorCode, describeValue, errorMessage } from '../errors';
+import { CallableError, InvalidArgumentError, RunnerErrorCode, describeValue, errorMessage } from '../errors';
 import { scalarArg, type TaskSpec } from '../runtime-image/task-graph';
 import { f32Arg } from './tensors';
 import { loadWorkloadKernels, type WorkloadKernelName } from './kernels';
 import { f32Bits } from './scalar-encoding';
-import { resolveCase, withSession, type WorkloadSession } from './session';
+import { checkWorkloadRunOptions, resolveCase, withSession, type WorkloadSession } from './session';
 import type { Workload, WorkloadCase, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
 import { EXACT, compareTensor } from './verify';
 
@@ -59,7 +59,7 @@ export interface VectorExampleTensors {
 export function vectorExampleKernelIds(order: readonly WorkloadKernelName[]): VectorExampleKernelIds {
   const find = (name: WorkloadKernelName): number => {
     const i = order.indexOf(name);
-    if (i < 0) throw new RangeError(`vectorExampleKernelIds: kernel order ${describeValue(order)} lacks ${name}`);
+    if (i < 0) throw new InvalidArgumentError('vectorExampleKernelIds', 'order', order, `a kernel order that includes ${name}`);
     return i;
   };
   return { add: find('vector_add'), addScalar: find('vector_add_scalar'), mul: find('vector_mul') };
@@ -71,7 +71,7 @@ export function vectorExampleKernelIds(order: readonly WorkloadKernelName[]): Ve
  * after both; add(g,c→f) after mul and the first add.
  */
 export function vectorExampleGraph(ids: VectorExampleKernelIds, t: VectorExampleTensors, n: number): TaskSpec[] {
-  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`vectorExampleGraph: n must be a positive integer, got ${String(n)}`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('vectorExampleGraph', 'n', n, 'a positive integer');
   const slice = (k: number): bigint => t.scratch + BigInt(k * n * 4);
   const [c, d, e, g] = [slice(0), slice(1), slice(2), slice(3)];
   const i = (addr: bigint) => f32Arg(addr, [n], 'input');
@@ -87,7 +87,7 @@ export function vectorExampleGraph(ids: VectorExampleKernelIds, t: VectorExample
 
 /** Golden f, element by element, each step rounded to float32 as the device does. */
 export function vectorExampleGolden(a: Float32Array, b: Float32Array): Float32Array {
-  if (a.length !== b.length) throw new RangeError(`vectorExampleGolden: a and b differ in length (${a.length} and ${b.length})`);
+  if (a.length !== b.length) throw new InvalidArgumentError('vectorExampleGolden', 'b', b.length, `as long as a (${a.length} elements)`);
   const f = new Float32Array(a.length);
   const r = Math.fround;
   for (let i = 0; i < a.length; i++) {
@@ -233,7 +233,8 @@ async function runScenario(sc: Scenario, scenario: PreparedCallableScenario): Pr
   }
 }
 
-async function runPreparedCallable(runner: WorkloadRunner, options: WorkloadRunOptions = {}): Promise<WorkloadResult> {
+async function runPreparedCallable(runner: WorkloadRunner, options?: WorkloadRunOptions): Promise<WorkloadResult> {
+  options = checkWorkloadRunOptions(preparedCallable, options);
   const c = resolveCase(preparedCallable, options.case);
   const primary = await loadWorkloadKernels(VECTOR_EXAMPLE_ORDERS.primary, runner.platform, options.compile);
   const byName = new Map(primary.map((k) => [k.name, k]));

@@ -4,8 +4,9 @@
  * happened, so a failing case leaves the runner as it found it.
  */
 import type { Callable, CallableId, CallableStats } from '../callable-registry';
-import { InvalidArgumentError, TeardownError, errorMessage } from '../errors';
-import type { RunOptions, RunResult } from '../run-types';
+import { InvalidArgumentError, RunAbortedError, TeardownError, errorMessage } from '../errors';
+import { checkOptions, toAbortSignal } from '../options';
+import { RUN_OPTION_KEYS, type RunOptions, type RunResult } from '../run-types';
 import type { Workload, WorkloadCase, WorkloadCheck, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
 import { DEFAULT_MAX_MISMATCHES, MismatchLog } from './verify';
 
@@ -23,6 +24,35 @@ export function resolveCase<C extends WorkloadCase>(workload: Pick<Workload<C>, 
     throw new InvalidArgumentError(`${workload.name}.run`, 'case', wanted, `one of ${workload.cases.map((c) => c.name).join(', ')}`);
   }
   return found;
+}
+
+/** The option names a workload's `run` accepts. */
+export const WORKLOAD_RUN_OPTION_KEYS: readonly (keyof WorkloadRunOptions)[] = ['case', 'run', 'compile', 'maxMismatches', 'signal'];
+
+/**
+ * Checks a workload's run options: an object (or omitted) with known keys only (`run` too), a
+ * `compile` function, an `AbortSignal`. A signal already aborted rejects here, before anything is
+ * compiled or allocated.
+ *
+ * @returns the options (`{}` when omitted)
+ * @throws InvalidArgumentError naming the bad option; RunAbortedError for an aborted signal
+ */
+export function checkWorkloadRunOptions(workload: Pick<Workload, 'name'>, options: unknown): WorkloadRunOptions {
+  const op = `${workload.name}.run`;
+  const o = checkOptions(op, 'options', options, WORKLOAD_RUN_OPTION_KEYS) as WorkloadRunOptions;
+  if (o.run !== undefined) checkOptions(op, 'options.run', o.run, RUN_OPTION_KEYS, false);
+  if (o.compile !== undefined && typeof o.compile !== 'function') throw new InvalidArgumentError(op, 'options.compile', o.compile, 'a function');
+  if (o.case !== undefined && typeof o.case !== 'string') throw new InvalidArgumentError(op, 'options.case', o.case, 'a case name');
+  const signal = toAbortSignal(op, 'options.signal', o.signal);
+  if (signal?.aborted === true) throw new RunAbortedError(op, signal.reason);
+  return o;
+}
+
+/** The signal a session's runs follow: the workload's, the run options', or both. */
+function sessionSignal(options: WorkloadRunOptions): AbortSignal | undefined {
+  const signals = [options.signal, options.run?.signal].filter((s): s is AbortSignal => s !== undefined);
+  if (signals.length <= 1) return signals[0];
+  return AbortSignal.any(signals);
 }
 
 /** Checks `maxMismatches` and returns it (or the default). */
@@ -45,6 +75,8 @@ export class WorkloadSession {
   private readonly tensors: bigint[] = [];
   private readonly prepared = new Set<CallableId>();
   private readonly idPrefix: string;
+  /** The signal every run of the session follows, if any. */
+  readonly signal: AbortSignal | undefined;
 
   /**
    * @param runner the runner to use
@@ -59,6 +91,7 @@ export class WorkloadSession {
     readonly options: WorkloadRunOptions,
   ) {
     this.mismatches = new MismatchLog(toMaxMismatches(options.maxMismatches));
+    this.signal = sessionSignal(options);
     // Unique per session, so a case never collides with ids the caller (or an earlier case) holds.
     this.idPrefix = `${workload}/${caseName}#${++sessionCounter}`;
   }
@@ -93,12 +126,25 @@ export class WorkloadSession {
     this.prepared.delete(id);
   }
 
-  /** Runs a prepared callable with the caller's run options on top of `caseOptions`. */
+  /**
+   * Runs a prepared callable with the caller's run options on top of `caseOptions` (and the
+   * session's signal).
+   */
   async run<A>(id: CallableId, args: A, caseOptions: RunOptions = {}): Promise<RunResult> {
+    this.throwIfAborted();
     const tag = { workload: this.workload, case: this.caseName };
-    const result = await this.runner.runPrepared(id, args, { tag, ...caseOptions, ...(this.options.run ?? {}) });
+    const result = await this.runner.runPrepared(id, args, { tag, ...caseOptions, ...(this.options.run ?? {}), ...(this.signal !== undefined ? { signal: this.signal } : {}) });
     this.runs.push(result);
     return result;
+  }
+
+  /**
+   * Throws the case's `RunAbortedError` once its signal is aborted (between runs, after compiling).
+   *
+   * @throws RunAbortedError
+   */
+  throwIfAborted(): void {
+    if (this.signal?.aborted === true) throw new RunAbortedError(`${this.workload}.run`, this.signal.reason);
   }
 
   /** The registry's counters now. */
@@ -170,6 +216,7 @@ export async function withSession(
   body: (session: WorkloadSession) => Promise<WorkloadResult>,
 ): Promise<WorkloadResult> {
   const session = new WorkloadSession(runner, workload, caseName, options);
+  session.throwIfAborted(); // e.g. while the kernels compiled
   let result: WorkloadResult;
   try {
     result = await body(session);

@@ -7,7 +7,7 @@ import type { Callable } from '../callable-registry';
 import type { TaskSpec } from '../runtime-image/task-graph';
 import { f32Arg } from './tensors';
 import { loadWorkloadKernels } from './kernels';
-import { resolveCase, withSession } from './session';
+import { checkWorkloadRunOptions, resolveCase, withSession } from './session';
 import type { Workload, WorkloadCase, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
 import { EXACT, compareTensor } from './verify';
 
@@ -68,7 +68,8 @@ export function spmdCallable(kernels: Callable['kernels']): Callable<SpmdArgs> {
   };
 }
 
-async function runSpmd(runner: WorkloadRunner, options: WorkloadRunOptions = {}): Promise<WorkloadResult> {
+async function runSpmd(runner: WorkloadRunner, options?: WorkloadRunOptions): Promise<WorkloadResult> {
+  options = checkWorkloadRunOptions(spmdBasic, options);
   const c = resolveCase(spmdBasic, options.case);
   const kernels = await loadWorkloadKernels(['spmd_read_aic', 'spmd_read_aiv'], runner.platform, options.compile);
   return withSession(runner, spmdBasic.name, c.name, options, async (s) => {

@@ -60,6 +60,13 @@ export interface WorkloadRunOptions {
   compile?: WorkloadKernelCompiler;
   /** How many mismatches to keep in the result (default 8). All are counted. */
   maxMismatches?: number;
+  /**
+   * Cancels the case: every run of the case follows it (see `RunOptions.signal`), and an abort
+   * between runs or while the kernels compile rejects before the next step. The case's tensors
+   * and callables are released either way; the case rejects with a `RunAbortedError`
+   * (`AbortError`, `ABORT_ERR`).
+   */
+  signal?: AbortSignal;
 }
 
 /** One element that differs from the golden. */
@@ -134,8 +141,9 @@ export interface Workload<C extends WorkloadCase = WorkloadCase> {
   /**
    * Runs one case.
    *
-   * @throws InvalidArgumentError `RUNNER_INVALID_ARGUMENT` for an unknown case; whatever the runner
-   *   or the kernel compiler throws. A wrong result is not thrown: it is `verified: false`.
+   * @throws InvalidArgumentError `RUNNER_INVALID_ARGUMENT` for an unknown case or option;
+   *   RunAbortedError `ABORT_ERR` when `options.signal` aborts; whatever the runner or the kernel
+   *   compiler throws. A wrong result is not thrown: it is `verified: false`.
    */
   run(runner: WorkloadRunner, options?: WorkloadRunOptions): Promise<WorkloadResult>;
 }

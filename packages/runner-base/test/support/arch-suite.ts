@@ -7,6 +7,8 @@
  * What differs per arch is data ({@link ArchRunnerTarget}); what a test expects of an arch comes
  * from SPEC §9 through that data, never from the runner under test.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { HalError, HalErrorCode, openDevice } from '@npurun/hal-native';
 import type { Arch, HalDevice, HalMemoryUsage, OpenDeviceOptions, Platform } from '@npurun/hal-native';
@@ -26,7 +28,7 @@ import {
   workloadNames,
   workloads,
 } from '@npurun/runner-base';
-import type { CliIo, DeviceRunnerBase, DeviceRunnerOptions, HalFactory, RunRequest } from '@npurun/runner-base';
+import type { CliIo, CliOptions, DeviceRunnerBase, DeviceRunnerOptions, HalFactory, RunRequest } from '@npurun/runner-base';
 
 /** What the shared suite needs to know about one arch package. */
 export interface ArchRunnerTarget {
@@ -39,7 +41,9 @@ export interface ArchRunnerTarget {
   /** Creates a runner (the package's `XRunner.create`). */
   create(options?: DeviceRunnerOptions): Promise<DeviceRunnerBase>;
   /** The package's CLI entry (`runCliMain`). */
-  cli(argv: readonly string[], io: CliIo): Promise<number>;
+  cli(argv: readonly string[], io: CliIo, options?: CliOptions): Promise<number>;
+  /** The package's bin script (run as a child process). */
+  bin: string;
   /** Whether the CLI has `--dep-gen`. */
   supportsDepGen: boolean;
   /** SPEC §9 numbers of the arch. */
@@ -512,22 +516,102 @@ export function describeArchCli(target: ArchRunnerTarget): void {
       expect(cap.stdout()).toMatch(new RegExp(`^spmd_basic\\s+${workloads.spmd_basic.defaultCase}\\s+ok\\s`, 'm'));
     });
 
-    test('run --case all --json prints one ok row per case', async () => {
+    test('run --case all --json prints one versioned document with an ok row per case', async () => {
       const cap = captureIo();
       const code = await target.cli(['run', 'dummy_task', '--case', 'all', '--json', '--block-dim', '1'], cap.io);
-      expect(code).toBe(0);
-      const rows = JSON.parse(cap.stdout()) as { case: string; status: string; deviceWallUs: number }[];
-      expect(rows.map((r) => [r.case, r.status])).toEqual(workloads.dummy_task.cases.map((c) => [c.name, 'ok']));
-      for (const r of rows) expect(r.deviceWallUs).toBeGreaterThan(0);
+      expect({ code, stderr: cap.stderr() }).toEqual({ code: 0, stderr: '' });
+      const doc = JSON.parse(cap.stdout()) as { schemaVersion: number; arch: string; platform: string; results: Record<string, unknown>[] };
+      expect(Object.keys(doc).sort()).toEqual(['arch', 'platform', 'results', 'schemaVersion']);
+      expect(doc).toMatchObject({ schemaVersion: 1, arch: target.arch, platform: target.simPlatform });
+      expect(doc.results.map((r) => [r.case, r.status])).toEqual(workloads.dummy_task.cases.map((c) => [c.name, 'ok']));
+      for (const r of doc.results) {
+        expect(r.deviceWallUs).toBeGreaterThan(0);
+        // Diagnostics off: no collector ran, so there is no record count (null, not 0), and no output directory.
+        expect(r).toMatchObject({ recordsCollected: null, recordsDropped: null, outputDir: null, detail: null, error: null, files: [] });
+      }
     });
 
-    test('list names every bundled workload; info prints the device', async () => {
+    test('list names every bundled workload (also as JSON); info prints the device', async () => {
       const list = captureIo();
       expect(await target.cli(['list'], list.io)).toBe(0);
       for (const w of workloadNames) expect(list.stdout()).toContain(w);
+      const listJson = captureIo();
+      expect(await target.cli(['list', '--json'], listJson.io)).toBe(0);
+      const listed = JSON.parse(listJson.stdout()) as { schemaVersion: number; arch: string; workloads: { name: string; defaultCase: string; cases: { name: string }[] }[] };
+      expect(listed).toMatchObject({ schemaVersion: 1, arch: target.arch });
+      expect(listed.workloads.map((w) => w.name)).toEqual([...workloadNames]);
+      expect(listed.workloads[0]!.cases.map((c) => c.name)).toEqual(workloads[workloadNames[0]!].cases.map((c) => c.name));
       const info = captureIo();
       expect(await target.cli(['info', '--json'], info.io)).toBe(0);
-      expect(JSON.parse(info.stdout())).toMatchObject({ arch: target.arch, platform: target.simPlatform, maxBlockDim: target.expected.maxBlockDim });
+      expect(JSON.parse(info.stdout())).toMatchObject({
+        schemaVersion: 1,
+        arch: target.arch,
+        platform: target.simPlatform,
+        device: { arch: target.arch, platform: target.simPlatform, maxBlockDim: target.expected.maxBlockDim },
+      });
+    });
+
+    test('a usage error with --json prints the error document and a short message', async () => {
+      const cap = captureIo();
+      const code = await target.cli(['run', 'dummy_task', '--json', '--case', 'nosuch'], cap.io);
+      expect(code).toBe(2);
+      expect(JSON.parse(cap.stdout())).toEqual({ schemaVersion: 1, error: { code: 'CLI_USAGE', message: expect.stringContaining("no case 'nosuch'") as string } });
+      const lines = cap.stderr().trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toBe(`see '${command} run --help'`);
+      const unknown = captureIo();
+      expect(await target.cli(['run', 'dummy_task', '--json', '--platfrom', target.simPlatform], unknown.io)).toBe(2);
+      expect(JSON.parse(unknown.stdout())).toMatchObject({ schemaVersion: 1, error: { code: 'CLI_USAGE' } });
+      expect(unknown.stderr()).toContain("unknown option '--platfrom'");
+    });
+
+    test('inputs are checked before the device opens: executor files, --out, --timeout', async () => {
+      const missing = path.join(os.tmpdir(), `npurun-no-such-executor-${process.pid}`);
+      const blocker = fs.mkdtempSync(path.join(os.tmpdir(), 'npurun-cli-out-'));
+      fs.writeFileSync(path.join(blocker, 'file'), '');
+      try {
+        const checks: [string[], RegExp][] = [
+          [['run', 'dummy_task', '--aicpu-executor', missing, '--aicore-executor', missing], /--aicpu-executor: cannot read .*: no such file or directory \(ENOENT\)/],
+          [['run', 'dummy_task', '--out', path.join(blocker, 'file', 'sub')], /not a directory \(ENOTDIR\)/],
+          [['run', 'dummy_task', '--timeout', String(24 * 3600 * 1000 + 1)], /--timeout must be an integer from 1 to 86400000/],
+        ];
+        for (const [argv, message] of checks) {
+          const cap = captureIo();
+          expect(await target.cli(argv, cap.io)).toBe(2);
+          expect(cap.stderr()).toMatch(message);
+          expect(cap.stderr().trimEnd().split('\n')).toHaveLength(2);
+        }
+      } finally {
+        fs.rmSync(blocker, { recursive: true, force: true });
+      }
+    });
+
+    test('an interrupt aborts the case in progress: exit 130, the row says interrupted, run.json too', async () => {
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'npurun-cli-int-'));
+      try {
+        const controller = new AbortController();
+        const cap = captureIo();
+        // Interrupted as soon as the runner logs its launch (the first case's device work).
+        const code = await target.cli(['run', 'alternating_matmul_add', '--case', 'all', '--swimlane', '1', '--out', out, '--json', '--log-level', 'debug'], {
+          ...cap.io,
+          stderr: {
+            isTTY: false,
+            write: ((chunk: string) => {
+              if (String(chunk).includes('run: launched')) controller.abort();
+              return true;
+            }) as CliIo['stderr']['write'],
+          },
+        }, { signal: controller.signal });
+        expect(code).toBe(130);
+        const doc = JSON.parse(cap.stdout()) as { results: { case: string; status: string; error: { code: string } | null }[] };
+        expect(doc.results).toHaveLength(1);
+        expect(doc.results[0]).toMatchObject({ case: 'default', status: 'interrupted', error: { code: 'ABORT_ERR' } });
+        const runJson = JSON.parse(fs.readFileSync(path.join(out, 'default', 'run.json'), 'utf8')) as { status: string };
+        expect(runJson.status).toBe('interrupted');
+        expect(fs.existsSync(path.join(out, 'fill_cores', 'run.json'))).toBe(false); // never started
+      } finally {
+        fs.rmSync(out, { recursive: true, force: true });
+      }
     });
 
     const usage: [string, string[], RegExp][] = [

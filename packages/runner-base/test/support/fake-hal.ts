@@ -119,8 +119,14 @@ class FakeStream implements HalStream {
     } catch (e) {
       return Promise.reject(e);
     }
-    const pending = Promise.all(this.work.map((w) => w.done)).then(() => undefined);
-    this.work = [];
+    // The work stays listed until it settles, so destroying the stream meanwhile still stops it
+    // (as the simulator's stop flag does).
+    const taken = [...this.work];
+    const pending = Promise.all(taken.map((w) => w.done)).then(() => undefined);
+    const forget = (): void => {
+      this.work = this.work.filter((w) => !taken.includes(w));
+    };
+    pending.then(forget, forget);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(halError('synchronize', HalErrorCode.SyncTimeout, `stream ${this.id} did not finish within ${timeoutMs} ms`)), timeoutMs);
       pending.then(

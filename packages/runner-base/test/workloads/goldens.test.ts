@@ -13,6 +13,7 @@ import {
   spmdGolden,
   vectorExampleGolden,
 } from '../../src/workloads';
+import { InvalidArgumentError } from '../../src/errors';
 
 describe('dummyTaskGolden', () => {
   test.each(['single', 'chain'] as const)('%s: X[0] = Y[0] = 42, W untouched, rest -1', (shape) => {
@@ -50,7 +51,7 @@ describe('vectorExampleGolden', () => {
     expect(Array.from(vectorExampleGolden(a, b))).toEqual([2, 14, -2, Math.fround(1.75 * 2.75 + 0.75)]);
   });
   test('rejects inputs of different lengths', () => {
-    expect(() => vectorExampleGolden(new Float32Array(2), new Float32Array(3))).toThrow(RangeError);
+    expect(() => vectorExampleGolden(new Float32Array(2), new Float32Array(3))).toThrow(InvalidArgumentError);
   });
 });
 
@@ -84,7 +85,7 @@ describe('matmulTilesGolden', () => {
   });
 
   test('rejects partial tiles', () => {
-    expect(() => matmulTilesGolden(new Float32Array(10), new Float32Array(10))).toThrow(RangeError);
+    expect(() => matmulTilesGolden(new Float32Array(10), new Float32Array(10))).toThrow(InvalidArgumentError);
   });
 });
 
