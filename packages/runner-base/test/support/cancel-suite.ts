@@ -172,8 +172,12 @@ export function describeArchCancellation(target: ArchRunnerTarget): void {
         expect(err).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
         const json = readRunJson(out);
         expect(json.status).toBe('interrupted');
-        // The tensor dump was exported before the abort; the l2 export was cut off and left nothing.
-        expect(json.files.map((f) => f.path).sort()).toEqual(['tensor_dump/tensor_dump.bin', 'tensor_dump/tensor_dump.json']);
+        // What was exported before the abort (the tensor dump at least; the arch's wiring decides
+        // whether PMU and scope stats come before the l2 swimlane) is complete and listed; the l2
+        // export was cut off and left nothing.
+        const listed = json.files.map((f) => f.path).sort();
+        expect(listed).toEqual(expect.arrayContaining(['tensor_dump/tensor_dump.bin', 'tensor_dump/tensor_dump.json']));
+        expect(listed.filter((p) => p.includes('l2_perf') || p.includes('swimlane'))).toEqual([]);
         expect(filesUnder(out)).toEqual([...json.files.map((f) => f.path), 'run.json'].sort());
         for (const f of json.files) expect(fs.statSync(path.join(out, f.path)).size).toBe(f.bytes);
         expect(() => JSON.parse(fs.readFileSync(path.join(out, 'tensor_dump', 'tensor_dump.json'), 'utf8')) as unknown).not.toThrow();
