@@ -5,7 +5,9 @@
  * (host-mapped buffers, the `aicoreRingAddr` table, dep_gen) and its finalize (collectors fully
  * finalized: unmapped and freed, then `finalizeCommon`).
  */
+import * as path from 'node:path';
 import type { ExportOptions } from '@npurun/collectors';
+import { hostPrebuiltTag, registerPrebuiltDevicePrograms } from '@npurun/hal-native';
 import {
   DeviceRunnerBase,
   resolveArchSpec,
@@ -21,6 +23,10 @@ import { A2A3KernelArgs } from './kernel-args';
 import { A2A3_COLLECTOR_WIRING } from './diagnostics';
 import { depGenIncludeDir } from './dep-gen/header';
 import { depGenExportOptions, initDepGen, settleDepGen } from './dep-gen/wiring';
+
+// The executors and workload kernels this package ships prebuilt (scripts/prebuild-device.cjs at
+// build time): with them, the simulator and the bundled workloads need no compiler.
+registerPrebuiltDevicePrograms(path.resolve(__dirname, '..', 'prebuilt', hostPrebuiltTag()));
 
 /** What a2a3 is, as data (SPEC §0, §8, §9). */
 const A2A3_ARCH: Omit<ArchSpec, 'executors'> = {

@@ -5,6 +5,8 @@
  * has no host mapping — and the per-core ring tables) and its finalize (collectors only stopped;
  * `finalizeCommon`'s allocator sweep frees their device buffers).
  */
+import * as path from 'node:path';
+import { hostPrebuiltTag, registerPrebuiltDevicePrograms } from '@npurun/hal-native';
 import {
   DeviceRunnerBase,
   resolveArchSpec,
@@ -16,6 +18,10 @@ import {
 } from '@npurun/runner-base';
 import { A5KernelArgs } from './kernel-args';
 import { A5_COLLECTOR_WIRING } from './diagnostics';
+
+// The executors and workload kernels this package ships prebuilt (scripts/prebuild-device.cjs at
+// build time): with them, the simulator and the bundled workloads need no compiler.
+registerPrebuiltDevicePrograms(path.resolve(__dirname, '..', 'prebuilt', hostPrebuiltTag()));
 
 /** What a5 is, as data (SPEC §0, §8, §9). */
 const A5_ARCH: Omit<ArchSpec, 'executors'> = {
