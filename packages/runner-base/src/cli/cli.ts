@@ -1,6 +1,6 @@
 /**
- * The command-line skeleton both arch packages install (`npurun-a2a3`, `npurun-a5`; SPEC §12):
- * `run <workload>`, `info`, `list`, and `view` / `export-npy` on a run's files. An arch package supplies a {@link CliSpec}; everything else —
+ * The command-line skeleton both arch packages install (`npurun-a2a3`, `npurun-a5`):
+ * `run <workload>`, `info`, `list`, `view` / `export-npy` on a run's files, and `cache info|clean`. An arch package supplies a {@link CliSpec}; everything else —
  * parsing, validation, progress, the result table, exit codes — lives here once.
  */
 import * as path from 'node:path';
@@ -14,6 +14,8 @@ import { CliExitCode } from './exit-codes';
 import { createProgress } from './progress';
 import { failedCase, formatTable, summarizeCase, type CaseSummary } from './report';
 import { registerResultCommands } from './result-commands';
+import { registerCacheCommands } from './cache-commands';
+import { hardwareRunRefusal } from './hardware-support';
 
 /** A runner as the CLI uses it. */
 export interface CliRunner extends WorkloadRunner {
@@ -147,6 +149,7 @@ export async function runCli(spec: CliSpec, argv: readonly string[], io: CliIo =
   });
 
   registerResultCommands(program, { command: spec.command, io, ...(io.open !== undefined ? { open: io.open } : {}), setExitCode: (c) => (exitCode = c) });
+  registerCacheCommands(program, { io });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -180,6 +183,11 @@ async function runWorkloadCommand(spec: CliSpec, workloadName: string, flags: Ru
   const workload = spec.workloads[workloadName];
   if (workload === undefined) {
     io.stderr.write(`${spec.command}: unknown workload '${workloadName}' (one of: ${Object.keys(spec.workloads).join(', ')})\n`);
+    return CliExitCode.Usage;
+  }
+  const refusal = hardwareRunRefusal(spec.command, spec.arch, flags.platform);
+  if (refusal !== undefined) {
+    io.stderr.write(`${refusal}\n`);
     return CliExitCode.Usage;
   }
   const caseNames = flags.case === 'all' ? workload.cases.map((c) => c.name) : [flags.case === '' ? workload.defaultCase : flags.case];

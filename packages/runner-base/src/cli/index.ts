@@ -5,3 +5,5 @@ export { summarizeCase, failedCase, formatTable, type CaseSummary } from './repo
 export { defineArchCli, type ArchCli, type ArchCliOptions } from './arch-cli';
 export { registerResultCommands, type ResultCommandContext } from './result-commands';
 export { openInDefaultApp } from './open-file';
+export { registerCacheCommands, type CacheCommandContext } from './cache-commands';
+export { hardwareRunRefusal } from './hardware-support';
