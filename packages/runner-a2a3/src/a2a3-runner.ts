@@ -28,7 +28,7 @@ import { depGenExportOptions, initDepGen, settleDepGen } from './dep-gen/wiring'
 // build time): with them, the simulator and the bundled workloads need no compiler.
 registerPrebuiltDevicePrograms(path.resolve(__dirname, '..', 'prebuilt', hostPrebuiltTag()));
 
-/** What a2a3 is, as data (SPEC §0, §8, §9). */
+/** What a2a3 is, as data. */
 const A2A3_ARCH: Omit<ArchSpec, 'executors'> = {
   arch: 'a2a3',
   kernelArgs: A2A3KernelArgs,
@@ -47,7 +47,7 @@ export interface A2A3RunnerOptions extends DeviceRunnerOptions {
   executors?: ExecutorBinaries;
 }
 
-/** Runs prepared runtimes on one a2a3 device (SPEC §6, §13). */
+/** Runs prepared runtimes on one a2a3 device. */
 export class A2A3Runner extends DeviceRunnerBase {
   private readonly collectorWiring = new SharedCollectorWiring(A2A3_COLLECTOR_WIRING);
 

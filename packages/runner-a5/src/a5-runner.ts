@@ -23,7 +23,7 @@ import { A5_COLLECTOR_WIRING } from './diagnostics';
 // build time): with them, the simulator and the bundled workloads need no compiler.
 registerPrebuiltDevicePrograms(path.resolve(__dirname, '..', 'prebuilt', hostPrebuiltTag()));
 
-/** What a5 is, as data (SPEC §0, §8, §9). */
+/** What a5 is, as data. */
 const A5_ARCH: Omit<ArchSpec, 'executors'> = {
   arch: 'a5',
   kernelArgs: A5KernelArgs,
@@ -42,7 +42,7 @@ export interface A5RunnerOptions extends DeviceRunnerOptions {
   executors?: ExecutorBinaries;
 }
 
-/** Runs prepared runtimes on one a5 device (SPEC §6, §13). */
+/** Runs prepared runtimes on one a5 device. */
 export class A5Runner extends DeviceRunnerBase {
   private readonly collectorWiring = new SharedCollectorWiring(A5_COLLECTOR_WIRING);
 

@@ -1,5 +1,5 @@
 /**
- * The callable registry (SPEC §7): callables are uploaded once and run many times; callables whose
+ * The callable registry: callables are uploaded once and run many times; callables whose
  * device bytes are identical share one reference-counted device copy.
  */
 import type { DeviceAllocator } from './device-allocator';

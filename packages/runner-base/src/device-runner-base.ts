@@ -1,5 +1,5 @@
 /**
- * `DeviceRunnerBase`: the lifecycle both arch runners share (SPEC §4–7). The arch subclasses
+ * `DeviceRunnerBase`: the lifecycle both arch runners share. The arch subclasses
  * supply data (their KernelArgs layout, executor binaries, when the KernelArgs copy is uploaded)
  * and the steps that differ (diagnostics wiring, finalize of their collectors); everything else
  * lives here, once.
@@ -55,7 +55,7 @@ import { traceExportOptions } from './trace-inputs';
 /** Opens a HAL device; injectable so tests can pass an in-memory device. */
 export type HalFactory = (options: OpenDeviceOptions) => HalDevice;
 
-/** The KernelArgs fields the shared steps write; both arch layouts have them (SPEC §9). */
+/** The KernelArgs fields the shared steps write; both arch layouts have them. */
 export interface CommonKernelArgs {
   /** Device address of the runtime image. */
   runtimeArgs: bigint;
@@ -65,7 +65,7 @@ export interface CommonKernelArgs {
   logLevel: number;
   /** INFO verbosity 0–9. */
   logInfoV: number;
-  /** Diagnostic flag bits (SPEC §8). */
+  /** Diagnostic flag bits. */
   enableProfilingFlag: number;
   /** Device address of the 8-byte device-wall slot. */
   deviceWallDataBase: bigint;
@@ -73,7 +73,7 @@ export interface CommonKernelArgs {
   deviceId: number;
 }
 
-/** When a run uploads the device-resident KernelArgs copy (SPEC §0). */
+/** When a run uploads the device-resident KernelArgs copy. */
 export type KernelArgsUploadPoint = 'beforeAicpuLaunch' | 'beforeAicoreLaunch';
 
 /** The executor programs a runner loads (on the simulator: ELF shared objects). */
@@ -381,7 +381,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     return this.spec.executors.aicpuRunKernel ?? DEFAULT_AICPU_RUN_KERNEL;
   }
 
-  // ---------------------------------------------------------------- memory (SPEC §13)
+  // ---------------------------------------------------------------- memory
 
   /**
    * Allocates a device tensor of `bytes` bytes.
@@ -431,7 +431,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     return this.state.allocator.memoryStats();
   }
 
-  // ---------------------------------------------------------------- static arenas (SPEC §4)
+  // ---------------------------------------------------------------- static arenas
 
   /**
    * Commits the three static arenas (see `StaticArenas.setup` for the exact rules): no device call
@@ -464,7 +464,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     return this.state?.arenas.acquire('runtimeArena') ?? null;
   }
 
-  // ---------------------------------------------------------------- launch (SPEC §5)
+  // ---------------------------------------------------------------- launch
 
   /**
    * Launches the AI Core executor over the run's `blockDim` with one argument, the address of the
@@ -493,7 +493,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     device.launchAicpu(stream, aicpuProgram, kernelName, threads, kernelArgs);
   }
 
-  // ---------------------------------------------------------------- callables (SPEC §7)
+  // ---------------------------------------------------------------- callables
 
   /**
    * Uploads a callable's kernels once (sharing a live copy with identical bytes) under `id`.
@@ -544,11 +544,11 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     });
   }
 
-  // ---------------------------------------------------------------- the run (SPEC §6)
+  // ---------------------------------------------------------------- the run
 
   /**
    * One run: the graph is validated and encoded first (no device call for a bad graph), then the
-   * steps of SPEC §6 run in order. On any failure, what was started is torn down before the error
+   * run steps run in order. On any failure, what was started is torn down before the error
    * is thrown. A timeout throws {@link RunTimeoutError} and leaves the runner faulted.
    *
    * @throws GraphError, InvalidArgumentError, RunTimeoutError, RunnerBusyError, `HalError`, and
@@ -793,7 +793,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   }
 
   /**
-   * The single place the device-resident KernelArgs copy is made (SPEC §0): the arch's
+   * The single place the device-resident KernelArgs copy is made: the arch's
    * `kernelArgsUpload` decides whether it happens before the AI CPU launches or just before the
    * AI Core launch. Freed when the run ends.
    */
@@ -960,7 +960,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   /** Arch part of finalize, run before {@link finalizeCommon} (a2a3: finalize collectors; a5: stop them). */
   protected finalizeArch(): void | Promise<void> {}
 
-  // ---------------------------------------------------------------- finalize (SPEC §6)
+  // ---------------------------------------------------------------- finalize
 
   /**
    * Releases everything the runner holds; idempotent (later and concurrent calls wait for the

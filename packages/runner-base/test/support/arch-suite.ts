@@ -5,7 +5,7 @@
  * diagnostics off.
  *
  * What differs per arch is data ({@link ArchRunnerTarget}); what a test expects of an arch comes
- * from SPEC §9 through that data, never from the runner under test.
+ * from the hardware facts in that data, never from the runner under test.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -44,7 +44,7 @@ export interface ArchRunnerTarget {
   cli(argv: readonly string[], io: CliIo): Promise<number>;
   /** Whether the CLI has `--dep-gen`. */
   supportsDepGen: boolean;
-  /** SPEC §9 numbers of the arch. */
+  /** core-count numbers of the arch. */
   expected: {
     maxBlockDim: number;
     aicpuSchedulerThreads: number;
@@ -170,7 +170,7 @@ export function describeArchWorkloads(target: ArchRunnerTarget): void {
       await runner?.finalize();
     });
 
-    test(`the device has the ${target.arch} shape of SPEC §9`, () => {
+    test(`the device has the ${target.arch} shape`, () => {
       const props = runner!.deviceProperties;
       expect(props.arch).toBe(target.arch);
       expect(props.platform).toBe(target.simPlatform);
@@ -583,7 +583,7 @@ export function describeArchCli(target: ArchRunnerTarget): void {
     });
 
     // The CLI bounds --block-dim by 1024; the device's own maximum is checked by the runner, and
-    // that rejection is still reported as bad usage (SPEC §12).
+    // that rejection is still reported as bad usage.
     test('a --block-dim above the arch maximum exits 2 (usage) naming the range', async () => {
       const cap = captureIo();
       const code = await target.cli(['run', 'spmd_basic', '--block-dim', String(target.expected.maxBlockDim + 1)], cap.io);
