@@ -3,6 +3,7 @@
  * are instances of the exported class. Internal: the public surface is `device.ts`.
  */
 import * as path from 'node:path';
+import { ensureDeviceExecutable } from './device-executable';
 import { HalError, HalErrorCode } from './errors';
 
 /** The raw binding's device object (see native/binding/addon.cc). */
@@ -95,6 +96,11 @@ export function loadBinding(): NativeBinding {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require(file) as NativeBinding;
+  } catch (cause) {
+    throw addonUnavailable(file, cause);
+  }
+  try {
+    ensureDeviceExecutable(file);
   } catch (cause) {
     throw addonUnavailable(file, cause);
   }

@@ -37,6 +37,21 @@ describe('addon loading', () => {
     expect(openInChild({})).toMatchObject({ ok: true });
   });
 
+  it('restores the exec bit of npurun-device that a package tarball dropped', () => {
+    if (process.env.NPURUN_HAL_NATIVE_BINARY !== undefined) return;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npurun-modes-'));
+    try {
+      const addon = path.join(dir, 'node.glibc.node');
+      fs.copyFileSync(nativeBinaryPath(), addon);
+      fs.copyFileSync(path.join(path.dirname(nativeBinaryPath()), 'npurun-device'), path.join(dir, 'npurun-device'));
+      fs.chmodSync(path.join(dir, 'npurun-device'), 0o644); // as pnpm pack leaves it
+      expect(openInChild({ NPURUN_HAL_NATIVE_BINARY: addon })).toMatchObject({ ok: true });
+      expect(fs.statSync(path.join(dir, 'npurun-device')).mode & 0o111).not.toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports a missing addon as HAL_ADDON_UNAVAILABLE with the fix for npm, pnpm and yarn', () => {
     const missing = path.join(os.tmpdir(), 'npurun-no-such-dir', 'npurun_hal.node');
     const result = openInChild({ NPURUN_HAL_NATIVE_BINARY: missing });
