@@ -1,5 +1,5 @@
 // Shared helpers of the packages' benchmarks: median timing and the results.json record shape
-// of SPEC §13 ({ name, value, unit, baseline, baselineValue, ratio }).
+// of the benchmark format ({ name, value, unit, baseline, baselineValue, ratio }).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');

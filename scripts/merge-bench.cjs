@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Merges every package's bench/results.json into the root bench/results.json (SPEC §13).
+// Merges every package's bench/results.json into the root bench/results.json.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');

@@ -1,5 +1,5 @@
 /**
- * Per-architecture facts the collectors depend on, as data (SPEC §9, reference collectors.md §2–5).
+ * Per-architecture facts the collectors depend on, as data.
  *
  * The capacities are part of the shared-memory ABI: on hardware the runtime's device programs were
  * built with the same numbers, so a change here is a layout change, not a tuning knob.
@@ -150,7 +150,7 @@ const A5: ArchConstants = Object.freeze({
   l2: Object.freeze({
     recordsPerBuffer: 1000,
     aicoreRecordsPerBuffer: 0,
-    // The reference's 500 000 here preallocated ~2.2 GB of phase buffers; upstream later unified
+    // The upstream runner's 500 000 here preallocated ~2.2 GB of phase buffers; upstream later unified
     // both arches on 16 384 (#971/#1152), which is what the simulator's producers use.
     phaseRecordsPerBuffer: 16384,
     slotCount: 4,

@@ -1,5 +1,5 @@
 /**
- * The collector lifecycle, as the runner drives it (SPEC §6 steps 3, 5, 8 and finalize).
+ * The collector lifecycle, as the runner drives it.
  *
  * A collector owns device buffers for one diagnostic. The arch runner creates it, calls
  * {@link RunCollector.init} (allocate and publish; the returned addresses go into the arch's
@@ -10,10 +10,10 @@
 import type { ByteSize, HostMapping } from '@npurun/hal-native';
 import type { TraceInputs } from './trace/inputs';
 
-/** The names of the diagnostics (SPEC §8). */
+/** The names of the diagnostics. */
 export type DiagnosticName = 'tensorDump' | 'l2Swimlane' | 'pmu' | 'depGen' | 'scopeStats';
 
-/** `enableProfilingFlag` bits (SPEC §8). */
+/** `enableProfilingFlag` bits. */
 export const DiagnosticFlagBit: Readonly<Record<DiagnosticName, number>> = {
   tensorDump: 0,
   l2Swimlane: 1,

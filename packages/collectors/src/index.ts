@@ -38,6 +38,7 @@ export { pmuGeometry, pmuStateOffset } from './pmu/geometry';
 export { scopeStatsGeometry, scopeStatsStateOffset } from './scope-stats/geometry';
 export { L2SwimlaneCollector, L2_PERF_RECORDS_FILE, SWIMLANE_TRACE_FILE, type L2SwimlaneOptions } from './l2-swimlane/collector';
 export { L2TaskStore, TASK_ROW, type L2TaskRow, type PhaseClass } from './l2-swimlane/task-store';
+export type { PendingTask } from './l2-swimlane/join';
 export { AicoreJoin } from './l2-swimlane/join';
 export { writeL2PerfJson, type L2ExportMeta } from './l2-swimlane/export-json';
 export { writeSwimlaneTrace, coreTid, aicpuTid, coreLaneName, DUMMY_TID, SCOPE_TID, type TraceMeta } from './l2-swimlane/export-trace';

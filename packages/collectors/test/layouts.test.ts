@@ -4,8 +4,8 @@ import { l2RegionOffsets } from '../src/l2-swimlane/layout';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-// Sizes and offsets from reference/collectors.md (verified there with g++ offsetof).
-describe('layouts match the reference ABI', () => {
+// Sizes and offsets of the upstream device ABI.
+describe('layouts match the upstream ABI', () => {
   test('queue shapes', () => {
     expect(ReadyQueueEntry.size).toBe(32);
     expect(ReadyQueueEntry.offsetOf('bufferPtr')).toBe(8);

@@ -2,14 +2,17 @@
  * The device-program compiler: turns small C/C++ sources into the host ELF shared objects the
  * simulator loads as AI Core executor binaries, AI CPU executor programs and kernels. Outputs are
  * cached on disk by a content hash, so a test suite that compiles the same program in every jest
- * worker pays for one compile.
+ * worker pays for one compile; a program whose inputs match a registered prebuilt image (see
+ * prebuilt-programs.ts) needs no compiler at all.
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { promises as fs, type Dirent } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { deviceProgramCacheDir, pruneDeviceProgramCache, touchCacheEntry } from './cache-dir';
 import { loadBinding } from './native';
+import { hostPrebuiltTag, prebuiltDeviceProgramDirs, prebuiltRecordDir } from './prebuilt-programs';
 
 /** Stable codes of {@link DeviceCompileError}. */
 export const DeviceCompileErrorCode = {
@@ -74,12 +77,15 @@ export interface CompileDeviceProgramOptions {
   readonly defines?: Readonly<Record<string, string | number | true>>;
   /**
    * The compiler command, split on whitespace (so `ccache g++` works; no shell quoting).
-   * Default: `$CXX`, else `g++`.
+   * Default: `$CXX`, else `g++`. Giving one explicitly also skips the prebuilt images.
    */
   readonly cxx?: string;
   /** Flags appended after the sources (warnings, `-l` libraries, `-g`). */
   readonly extraFlags?: readonly string[];
-  /** Cache directory. Default: `$NPURUN_CACHE_DIR`, else `<os.tmpdir()>/npurun-device-cache`. */
+  /**
+   * Cache directory. Default: `device-programs` under npurun's cache root (`$NPURUN_CACHE_DIR`, else
+   * `$XDG_CACHE_HOME/npurun`, else `~/.cache/npurun`), size- and age-bounded (see `pruneDeviceProgramCache`).
+   */
   readonly cacheDir?: string;
   /** Source language: `c++` (C++17, the default) or `c` (C11). */
   readonly language?: 'c++' | 'c';
@@ -91,12 +97,16 @@ export interface CompileDeviceProgramOptions {
 export interface DeviceProgramBuild {
   /** The ELF shared object. */
   readonly image: Uint8Array;
-  /** True when this call did not run the compiler (the image came from the cache or a concurrent call). */
+  /** True when this call did not run the compiler (the image came from the cache, a prebuilt image or a concurrent call). */
   readonly cacheHit: boolean;
-  /** Where the image is cached. */
+  /** True when the image is a prebuilt one (no compiler was looked for). */
+  readonly prebuilt: boolean;
+  /** Where the image is cached (for a prebuilt image: the shipped file). */
   readonly cachePath: string;
-  /** The content hash the image is cached under (hex SHA-256). */
+  /** The content hash the image is cached under (hex SHA-256); for a prebuilt image, its fingerprint. */
   readonly key: string;
+  /** The compiler-independent fingerprint a prebuilt image of this program is stored under. */
+  readonly fingerprint: string;
   /** The compiler's diagnostics (warnings) when this call compiled, else an empty string. */
   readonly diagnostics: string;
 }
@@ -113,6 +123,8 @@ export interface DeviceCompilerInfo {
 
 // Bumped whenever the compile command or the key's ingredients change, so old entries stop matching.
 const KEY_VERSION = 'npurun-device-compiler/1';
+const PREBUILT_KEY_VERSION = 'npurun-device-prebuilt/1';
+const PROGRAM_FLAGS = ['-shared', '-fPIC', '-O2'] as const;
 // dist/ and src/ both sit one level below the package root.
 const HAL_INCLUDE_DIR = path.resolve(__dirname, '../include');
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -278,12 +290,16 @@ interface TreeBudget {
   bytes: number;
 }
 
-async function hashTree(hash: Hash, dir: string, recursive: boolean, headersOnly: boolean, budget: TreeBudget): Promise<void> {
+/**
+ * Hashes the files of an include tree. `base` set: files are named relative to it and by content
+ * only (the prebuilt fingerprint, the same wherever the tree is installed); else by absolute path.
+ */
+async function hashTree(hash: Hash, dir: string, recursive: boolean, headersOnly: boolean, budget: TreeBudget, base?: string): Promise<void> {
   let entries: Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch {
-    update(hash, 'missing', dir);
+    update(hash, 'missing', base === undefined ? dir : path.relative(base, dir));
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -291,24 +307,27 @@ async function hashTree(hash: Hash, dir: string, recursive: boolean, headersOnly
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (recursive && entry.name !== 'node_modules' && !entry.name.startsWith('.')) {
-        await hashTree(hash, full, recursive, headersOnly, budget);
+        await hashTree(hash, full, recursive, headersOnly, budget, base);
       }
       continue;
     }
     if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+    // A concurrent writer's temporary file (renamed into place when complete) is not an input.
+    if (entry.name.endsWith('.tmp')) continue;
     if (headersOnly && !HEADER_EXT.has(path.extname(entry.name).toLowerCase())) continue;
+    const name = base === undefined ? full : path.relative(base, full);
     try {
       const stat = await fs.stat(full);
       if (!stat.isFile()) continue;
       if (budget.files < TREE_CONTENT_FILES && budget.bytes + stat.size <= TREE_CONTENT_BYTES) {
         budget.files += 1;
         budget.bytes += stat.size;
-        update(hash, 'file', full, await fs.readFile(full));
+        update(hash, 'file', name, await fs.readFile(full));
       } else {
-        update(hash, 'stat', full, String(stat.size), String(stat.mtimeMs));
+        update(hash, 'stat', name, String(stat.size), String(stat.mtimeMs));
       }
     } catch {
-      update(hash, 'unreadable', full);
+      update(hash, 'unreadable', name);
     }
   }
 }
@@ -336,12 +355,64 @@ async function readCached(cachePath: string): Promise<Uint8Array | undefined> {
   return undefined;
 }
 
+/**
+ * The prebuilt fingerprint: the key's ingredients minus the compiler's identity and minus where the
+ * files are (sources by name, include trees by relative path), plus the host platform.
+ */
+async function prebuiltFingerprint(
+  language: 'c++' | 'c',
+  defines: readonly string[],
+  extraFlags: readonly string[],
+  sources: readonly ResolvedSource[],
+  includeDirs: readonly string[],
+): Promise<string> {
+  const hash = createHash('sha256');
+  update(hash, PREBUILT_KEY_VERSION, hostPrebuiltTag(), language, ...PROGRAM_FLAGS, ...defines, '--extra', ...extraFlags);
+  for (const source of sources) update(hash, path.basename(source.path ?? source.name ?? ''), source.bytes);
+  const budget: TreeBudget = { files: 0, bytes: 0 };
+  for (const dir of [HAL_INCLUDE_DIR, ...includeDirs]) {
+    update(hash, 'include-dir');
+    await hashTree(hash, dir, true, false, budget, dir);
+  }
+  for (const source of sources) {
+    if (source.path === undefined) continue;
+    update(hash, 'beside', path.basename(source.path));
+    await hashTree(hash, path.dirname(source.path), false, true, budget, path.dirname(source.path));
+  }
+  return hash.digest('hex');
+}
+
+/** A registered prebuilt image of `fingerprint`, when one exists and is sound. */
+async function findPrebuilt(fingerprint: string): Promise<{ image: Uint8Array; file: string } | undefined> {
+  for (const dir of prebuiltDeviceProgramDirs()) {
+    const file = path.join(dir, `${fingerprint}.so`);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await fs.readFile(file));
+    } catch {
+      continue;
+    }
+    if (loadBinding().checkElfImage(bytes) === '') return { image: bytes, file };
+  }
+  return undefined;
+}
+
+async function recordPrebuilt(build: DeviceProgramBuild): Promise<void> {
+  const dir = prebuiltRecordDir();
+  if (dir === undefined) return;
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, `${build.fingerprint}.so`), build.image);
+}
+
 const inFlight = new Map<string, Promise<DeviceProgramBuild>>();
 
 /**
  * Compiles device-program sources into an ELF shared object (`-shared -fPIC -O2`, C++17 or C11,
  * `-I <hal-native>/include` first), like {@link compileDeviceProgram}, and also says whether the
  * cache answered and where the image lives.
+ *
+ * First, unless `cxx` is given, the registered prebuilt images (`registerPrebuiltDevicePrograms`)
+ * are searched by the request's fingerprint: a match is returned without looking for a compiler.
  *
  * The cache key is a SHA-256 of the compiler's identity (command, `--version`, target), the
  * language, defines, include dirs and extra flags, every source's path or name and bytes, the
@@ -367,14 +438,19 @@ export async function compileDeviceProgramDetailed(options: CompileDeviceProgram
     const stat = await fs.stat(dir).catch(() => undefined);
     if (stat === undefined || !stat.isDirectory()) throw invalidOption(`include dir ${dir} is not a directory`);
   }
-  const cacheDir = path.resolve(options.cacheDir ?? process.env['NPURUN_CACHE_DIR'] ?? path.join(os.tmpdir(), 'npurun-device-cache'));
+  const cacheDir = path.resolve(options.cacheDir ?? deviceProgramCacheDir());
   const sources = await resolveSources(options.sources);
+  const fingerprint = await prebuiltFingerprint(language, defines, extraFlags, sources, includeDirs);
+  if (options.cxx === undefined) {
+    const shipped = await findPrebuilt(fingerprint);
+    if (shipped !== undefined) {
+      return { image: shipped.image, cacheHit: true, prebuilt: true, cachePath: shipped.file, key: fingerprint, fingerprint, diagnostics: '' };
+    }
+  }
   const info = await deviceCompilerInfo(options.cxx ?? process.env['CXX'] ?? 'g++');
 
   const flags = [
-    '-shared',
-    '-fPIC',
-    '-O2',
+    ...PROGRAM_FLAGS,
     language === 'c++' ? '-std=c++17' : '-std=c11',
     '-I',
     HAL_INCLUDE_DIR,
@@ -401,12 +477,19 @@ export async function compileDeviceProgramDetailed(options: CompileDeviceProgram
   }
   const build = (async (): Promise<DeviceProgramBuild> => {
     const cached = await readCached(cachePath);
-    if (cached !== undefined) return { image: cached, cacheHit: true, cachePath, key, diagnostics: '' };
-    return compileInto(info.command, flags, language, extraFlags, sources, cacheDir, cachePath, key, timeoutMs);
+    if (cached !== undefined) {
+      await touchCacheEntry(cachePath);
+      return { image: cached, cacheHit: true, prebuilt: false, cachePath, key, fingerprint, diagnostics: '' };
+    }
+    const built = await compileInto(info.command, flags, language, extraFlags, sources, cacheDir, cachePath, key, timeoutMs);
+    await pruneDeviceProgramCache(cacheDir, { keep: [cachePath] }).catch(() => undefined);
+    return { ...built, fingerprint };
   })();
   inFlight.set(cachePath, build);
   try {
-    return await build;
+    const result = await build;
+    await recordPrebuilt(result);
+    return result;
   } finally {
     inFlight.delete(cachePath);
   }
@@ -422,7 +505,7 @@ async function compileInto(
   cachePath: string,
   key: string,
   timeoutMs: number,
-): Promise<DeviceProgramBuild> {
+): Promise<Omit<DeviceProgramBuild, 'fingerprint'>> {
   try {
     await fs.mkdir(cacheDir, { recursive: true });
   } catch (error) {
@@ -491,7 +574,7 @@ async function compileInto(
         code: DeviceCompileErrorCode.CacheFailed,
       });
     }
-    return { image, cacheHit: false, cachePath, key, diagnostics };
+    return { image, cacheHit: false, prebuilt: false, cachePath, key, diagnostics };
   } finally {
     await fs.rm(tmpOut, { force: true }).catch(() => undefined);
     if (workDir !== undefined) await fs.rm(workDir, { recursive: true, force: true }).catch(() => undefined);

@@ -54,6 +54,12 @@ export const HalErrorCode = {
    * still reads what the device left in memory.
    */
   DeviceFault: 'HAL_DEVICE_FAULT',
+  /**
+   * The native addon (or the simulator's `npurun-device` executable beside it) is missing or cannot
+   * be loaded here: no prebuilt binary for this platform, a damaged install, or a libc the binary
+   * does not run on. The message names the file, the cause and the fix for npm, pnpm and yarn.
+   */
+  AddonUnavailable: 'HAL_ADDON_UNAVAILABLE',
   /** A host-side failure (a thread, a temporary file, a dlopen of a valid image). */
   Internal: 'HAL_INTERNAL',
 } as const;

@@ -4,7 +4,8 @@
  * {@link openDevice} opens one device on a simulator platform (`a2a3sim`, `a5sim`, the default
  * everywhere) or on hardware (`a2a3`, `a5`, through the vendor runtime loaded at run time).
  * The package also exports the struct-layout helper every package above uses to declare device
- * structs once, and the device-program compiler used by tests and by runner-base's kernel compiler.
+ * structs once, and the device-program compiler used by tests and by runner-base's kernel compiler
+ * (with its prebuilt images and the bounded cache in the user's cache directory).
  *
  * @packageDocumentation
  */
@@ -13,5 +14,7 @@ export * from './errors';
 export { openDevice, deviceIncludeDir, nativeNoop, checkElfImage, DEFAULT_SIM_MEMORY_BYTES } from './device';
 // struct-layout helper
 export * from './layout';
-// device-program compiler
+// device-program compiler, its prebuilt images and npurun's cache directory
 export * from './device-compiler';
+export * from './prebuilt-programs';
+export * from './cache-dir';

@@ -3,6 +3,7 @@
  * are instances of the exported class. Internal: the public surface is `device.ts`.
  */
 import * as path from 'node:path';
+import { ensureDeviceExecutable } from './device-executable';
 import { HalError, HalErrorCode } from './errors';
 
 /** The raw binding's device object (see native/binding/addon.cc). */
@@ -44,9 +45,45 @@ interface NativeBinding {
   checkElfImage(image: ArrayBufferView): string;
 }
 
-/** Where the addon is: `NPURUN_HAL_NATIVE_BINARY` (e.g. the sanitizer build) or the package's build. */
+// dist/ and src/ both sit one level below the package root.
+const PACKAGE_ROOT = path.resolve(__dirname, '..');
+
+/** node-gyp-build's resolver: the path of the best binary for this host, or a throw naming the host. */
+interface NodeGypBuild {
+  path(dir: string): string;
+}
+
+/**
+ * Where the addon is: `NPURUN_HAL_NATIVE_BINARY` (e.g. the sanitizer build), else what
+ * node-gyp-build picks for this host under the package's `prebuilds/<platform>-<arch>/`.
+ * The simulator's `npurun-device` executable is looked up beside whichever file this is.
+ *
+ * @throws HalError `HAL_ADDON_UNAVAILABLE` when there is no binary for this host
+ */
 export function nativeBinaryPath(): string {
-  return process.env.NPURUN_HAL_NATIVE_BINARY ?? path.resolve(__dirname, '..', 'build', 'Release', 'npurun_hal.node');
+  const override = process.env.NPURUN_HAL_NATIVE_BINARY;
+  if (override !== undefined && override !== '') return override;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('node-gyp-build') as NodeGypBuild).path(PACKAGE_ROOT);
+  } catch (cause) {
+    throw addonUnavailable(path.join(PACKAGE_ROOT, 'prebuilds', `${process.platform}-${process.arch}`), cause);
+  }
+}
+
+/** The fix, for every package manager: the message is all a user sees of a failed install. */
+export function addonUnavailable(file: string, cause: unknown): HalError {
+  const why = (cause instanceof Error ? cause.message : String(cause)).trim().split('\n')[0];
+  const buildScript = path.join(PACKAGE_ROOT, 'scripts', 'build-native.cjs');
+  return new HalError(
+    [
+      `the npurun HAL addon could not be loaded from ${file}: ${why}.`,
+      `@npurun/hal-native ships prebuilt binaries for linux-x64 (glibc); nothing is built at install and no build script needs approving.`,
+      `If the install is damaged, reinstall it: npm: \`rm -rf node_modules && npm install\` (or \`npm ci\`); pnpm: \`pnpm install --force\`; yarn: \`yarn install --force\` (yarn with Plug'n'Play: \`yarn unplug @npurun/hal-native\`, or \`nodeLinker: node-modules\`).`,
+      `On another platform (${process.platform}-${process.arch}), build it from source — needs python3, make and a C++17 compiler — with \`node ${buildScript}\` (the same for npm, pnpm and yarn).`,
+    ].join(' '),
+    { code: HalErrorCode.AddonUnavailable, op: 'load' },
+  );
 }
 
 let binding: NativeBinding | undefined;
@@ -60,10 +97,12 @@ export function loadBinding(): NativeBinding {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require(file) as NativeBinding;
   } catch (cause) {
-    throw new HalError(
-      `loading the npurun HAL addon from ${file} failed (build it with \`pnpm build\`): ${(cause as Error).message}`,
-      { code: HalErrorCode.Internal, op: 'load' },
-    );
+    throw addonUnavailable(file, cause);
+  }
+  try {
+    ensureDeviceExecutable(file);
+  } catch (cause) {
+    throw addonUnavailable(file, cause);
   }
   loaded.registerErrorClass(HalError);
   binding = loaded;

@@ -43,7 +43,7 @@ export interface OpenDeviceOptions {
   ascendHomePath?: string;
 }
 
-/** What a device reports about itself. Core counts follow the hardware of the arch (SPEC §9). */
+/** What a device reports about itself. Core counts follow the hardware of the arch. */
 export interface DeviceProperties {
   /** The platform the device was opened with. */
   readonly platform: Platform;
@@ -140,7 +140,7 @@ export interface HostMapping {
 }
 
 /**
- * One opened device. The operation set of SPEC §3; the sim and cann backends implement the same
+ * One opened device. The HAL's operation set; the sim and cann backends implement the same
  * interface, and runner-base's tests implement it in memory.
  */
 export interface HalDevice {

@@ -17,7 +17,7 @@ beforeAll(() => {
 });
 afterAll(() => fake.remove());
 
-/** Calls the backend treats as advisory, as the reference does: failure changes a default, not the outcome. */
+/** Calls the backend treats as advisory, as the upstream runner does: failure changes a default, not the outcome. */
 const ADVISORY = new Set(['aclrtSetOpExecuteTimeOutV2', 'aclrtGetStreamResLimit']);
 
 async function session(device: HalDevice): Promise<void> {

@@ -134,7 +134,7 @@ describe('open', () => {
 });
 
 describe('a malloc / copy / launch / synchronize / reset session', () => {
-  it('makes exactly the reference calls, with its arguments, and leaves nothing behind', async () => {
+  it('makes exactly the calls the upstream runner makes, with its arguments, and leaves nothing behind', async () => {
     const device = open('a2a3');
     const opened = calls().length;
 

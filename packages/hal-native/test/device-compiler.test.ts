@@ -70,17 +70,19 @@ describe('compileDeviceProgram', () => {
     expect(await dynamicSymbols(image)).toEqual(expect.arrayContaining(['npurun_device_abi_version', 'npurun_test_add']));
   });
 
-  it('answers a repeated compile from the disk cache without touching the entry', async () => {
+  it('answers a repeated compile from the disk cache without rewriting the entry', async () => {
     const options = { sources: [{ name: 'cached.cpp', code: `${TRIVIAL}// cached\n` }], cacheDir };
     const first = await compileDeviceProgramDetailed(options);
     expect(first.cacheHit).toBe(false);
     expect(first.cachePath.startsWith(cacheDir)).toBe(true);
-    const mtime = statSync(first.cachePath).mtimeMs;
+    const { mtimeMs: mtime, ino } = statSync(first.cachePath);
     const second = await compileDeviceProgramDetailed(options);
     expect(second.cacheHit).toBe(true);
     expect(second.key).toBe(first.key);
     expect(Buffer.from(second.image).equals(Buffer.from(first.image))).toBe(true);
-    expect(statSync(first.cachePath).mtimeMs).toBe(mtime);
+    // Only its access time moves (the cache's least-recently-used order), at the resolution utimes keeps.
+    expect(statSync(first.cachePath).ino).toBe(ino);
+    expect(Math.abs(statSync(first.cachePath).mtimeMs - mtime)).toBeLessThan(1);
     // No temporary files are left behind.
     expect(readdirSync(cacheDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });

@@ -1,4 +1,4 @@
-// SPEC §9's two KernelArgs layouts, declared with the layout helper: every offset and the size
+// The two KernelArgs layouts, declared with the layout helper: every offset and the size
 // must come out exactly as the table says.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,7 +57,7 @@ const a5 = struct(
   { size: 144 },
 );
 
-describe('KernelArgs layouts (SPEC §9)', () => {
+describe('KernelArgs layouts', () => {
   it('lays out a2a3 at the table offsets, 160 bytes, 8-byte aligned', () => {
     expect(a2a3.size).toBe(160);
     expect(a2a3.align).toBe(8);

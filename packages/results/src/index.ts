@@ -12,6 +12,7 @@ export { parseTaskId, hexTaskId } from './task-id';
 export { dtypeInfo, halfToNumber, type DtypeInfo, type TensorArray } from './dtype';
 export { encodeNpy, decodeNpy, type NpyArray } from './npy';
 export { exportNpy, type NpyExport, type NpyIndexEntry } from './export-npy';
+export type { Fields } from './formats/check';
 export { parseRunJson, formatRunJson, type RunInfo, type TaskInfo, type KernelInfo, type CollectorInfo } from './formats/run-json';
 export {
   parseL2PerfRecords,

@@ -1,7 +1,7 @@
 /**
  * Task ids across a run's files. npurun's task id is the task's index in the host graph: `run.json`,
- * `l2_perf_records.json` and the trace print it as a JSON number; `deps.json` (reference format)
- * prints it as a decimal string; `pmu.csv` and the dump manifest (reference formats) print it as
+ * `l2_perf_records.json` and the trace print it as a JSON number; `deps.json` (upstream format)
+ * prints it as a decimal string; `pmu.csv` and the dump manifest (upstream formats) print it as
  * `0x` + 16 hex digits. The reader turns all of them into the same number.
  */
 import { badFile } from './errors';

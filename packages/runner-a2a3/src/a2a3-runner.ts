@@ -5,7 +5,9 @@
  * (host-mapped buffers, the `aicoreRingAddr` table, dep_gen) and its finalize (collectors fully
  * finalized: unmapped and freed, then `finalizeCommon`).
  */
+import * as path from 'node:path';
 import type { ExportOptions } from '@npurun/collectors';
+import { hostPrebuiltTag, registerPrebuiltDevicePrograms } from '@npurun/hal-native';
 import {
   DeviceRunnerBase,
   checkRunnerOptions,
@@ -23,7 +25,11 @@ import { A2A3_COLLECTOR_WIRING } from './diagnostics';
 import { depGenIncludeDir } from './dep-gen/header';
 import { depGenExportOptions, initDepGen, settleDepGen } from './dep-gen/wiring';
 
-/** What a2a3 is, as data (SPEC §0, §8, §9). */
+// The executors and workload kernels this package ships prebuilt (scripts/prebuild-device.cjs at
+// build time): with them, the simulator and the bundled workloads need no compiler.
+registerPrebuiltDevicePrograms(path.resolve(__dirname, '..', 'prebuilt', hostPrebuiltTag()));
+
+/** What a2a3 is, as data. */
 const A2A3_ARCH: Omit<ArchSpec, 'executors'> = {
   arch: 'a2a3',
   kernelArgs: A2A3KernelArgs,
@@ -42,7 +48,7 @@ export interface A2A3RunnerOptions extends DeviceRunnerOptions {
   executors?: ExecutorBinaries;
 }
 
-/** Runs prepared runtimes on one a2a3 device (SPEC §6, §13). */
+/** Runs prepared runtimes on one a2a3 device. */
 export class A2A3Runner extends DeviceRunnerBase {
   private readonly collectorWiring = new SharedCollectorWiring(A2A3_COLLECTOR_WIRING);
 

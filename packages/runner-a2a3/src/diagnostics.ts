@@ -1,5 +1,5 @@
 /**
- * a2a3 diagnostics wiring, as data (SPEC §8, §9; collectors' docs/wiring.md): which KernelArgs
+ * a2a3 diagnostics wiring, as data (collectors' docs/wiring.md): which KernelArgs
  * field receives each shared collector's addresses — one `aicoreRingAddr` table for the l2
  * swimlane, which the host allocates and the AI CPU fills — and what finalize does with a timed-out
  * run's collectors: a2a3 reads them through host mappings, so it finalizes them (unmap, then free).

@@ -1,5 +1,5 @@
 /**
- * KernelArgs of a2a3 (SPEC §9): the struct handed to every device kernel. Its front (40 bytes of
+ * KernelArgs of a2a3: the struct handed to every device kernel. Its front (40 bytes of
  * zeros, then deviceArgs, runtimeArgs, regs) is fixed by the vendor runtime; the offsets are
  * asserted because device programs built elsewhere read them. The C header the simulator's device
  * programs include is generated from this one declaration.
@@ -22,7 +22,7 @@ export const A2A3KernelArgs = struct(
     aicoreRingAddr: { type: ptr, offset: 120, doc: 'table, one slot per core, allocated by the host, filled by the AI CPU' },
     logLevel: { type: u32, offset: 128, doc: '0 debug ... 4 off' },
     logInfoV: { type: u32, offset: 132, doc: 'INFO verbosity 0-9' },
-    enableProfilingFlag: { type: u32, offset: 136, doc: 'diagnostic bits (SPEC §8)' },
+    enableProfilingFlag: { type: u32, offset: 136, doc: 'diagnostic bits' },
     pad0: pad(4),
     deviceWallDataBase: { type: ptr, offset: 144, doc: '8-byte buffer the AI CPU writes the run wall time into (ns)' },
     deviceId: { type: u32, offset: 152 },

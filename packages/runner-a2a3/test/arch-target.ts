@@ -1,6 +1,6 @@
 /**
  * a2a3 as the shared arch suite (runner-base/test/support/arch-suite.ts) sees it: the runner, the
- * CLI, and the SPEC §9 numbers the suite checks the simulated device against.
+ * CLI, and the core-count numbers the suite checks the simulated device against.
  */
 import * as path from 'node:path';
 import type { ArchRunnerTarget } from '../../runner-base/test/support/arch-suite';

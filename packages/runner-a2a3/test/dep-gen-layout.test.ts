@@ -1,4 +1,4 @@
-// dep_gen layouts: the reference's sizes and offsets (collectors.md §6.1), the collectors' queue
+// dep_gen layouts: the upstream runner's sizes and offsets, the collectors' queue
 // shapes, and the generated C header compiled with the host compiler (its static asserts check
 // every offset and size against the TypeScript declarations).
 import { execFileSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { DEP_GEN_HEADER_PATH, depGenHeaderText, depGenIncludeDir } from '../src/
 import { DEP_GEN_SHARED_BYTES, DepGenBuffer, DepGenBufferState, DepGenHeader, DepGenOverflowRecord, DepGenRecord, DepGenTensor } from '../src/dep-gen/layout';
 
 describe('dep_gen layout', () => {
-  it('matches the reference sizes and offsets', () => {
+  it('matches the upstream sizes and offsets', () => {
     expect([DepGenRecord.size, DepGenOverflowRecord.size, DepGenBuffer.size, DepGenBufferState.size, DepGenHeader.size, DepGenTensor.size]).toEqual([
       2624, 2624, 84032, 192, 1088, 128,
     ]);

@@ -1,4 +1,4 @@
-// dep_gen replay: records → deps.json (reference collectors.md §6.2), as a pure function.
+// dep_gen replay: records → deps.json, as a pure function.
 import { DepGenArgType, DepGenFlag, DepGenOverflowRecord, DepGenRecord, DepGenTensor, DEP_GEN_INVALID_TASK_ID } from '../src/dep-gen/layout';
 import { decodeRecords, type CapturedRecord, type CapturedTask, type CapturedTensor } from '../src/dep-gen/records';
 import { dependencyEdgesOf, replayDeps } from '../src/dep-gen/replay';
@@ -57,7 +57,7 @@ describe('tensor id', () => {
 });
 
 describe('replayDeps', () => {
-  it('writes the reference schema: tasks, tensors, edges, every u64 as a string', () => {
+  it('writes the upstream schema: tasks, tensors, edges, every u64 as a string', () => {
     const x = tensor(20971520n);
     const { deps, problems } = replayDeps([
       task(0n, [[DepGenArgType.output, tensor(0n)]]),

@@ -5,6 +5,8 @@
  * has no host mapping — and the per-core ring tables) and its finalize (collectors only stopped;
  * `finalizeCommon`'s allocator sweep frees their device buffers).
  */
+import * as path from 'node:path';
+import { hostPrebuiltTag, registerPrebuiltDevicePrograms } from '@npurun/hal-native';
 import {
   DeviceRunnerBase,
   checkRunnerOptions,
@@ -18,7 +20,11 @@ import {
 import { A5KernelArgs } from './kernel-args';
 import { A5_COLLECTOR_WIRING } from './diagnostics';
 
-/** What a5 is, as data (SPEC §0, §8, §9). */
+// The executors and workload kernels this package ships prebuilt (scripts/prebuild-device.cjs at
+// build time): with them, the simulator and the bundled workloads need no compiler.
+registerPrebuiltDevicePrograms(path.resolve(__dirname, '..', 'prebuilt', hostPrebuiltTag()));
+
+/** What a5 is, as data. */
 const A5_ARCH: Omit<ArchSpec, 'executors'> = {
   arch: 'a5',
   kernelArgs: A5KernelArgs,
@@ -37,7 +43,7 @@ export interface A5RunnerOptions extends DeviceRunnerOptions {
   executors?: ExecutorBinaries;
 }
 
-/** Runs prepared runtimes on one a5 device (SPEC §6, §13). */
+/** Runs prepared runtimes on one a5 device. */
 export class A5Runner extends DeviceRunnerBase {
   private readonly collectorWiring = new SharedCollectorWiring(A5_COLLECTOR_WIRING);
 

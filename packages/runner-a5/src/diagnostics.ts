@@ -1,5 +1,5 @@
 /**
- * a5 diagnostics wiring, as data (SPEC §8, §9; collectors' docs/wiring.md): which KernelArgs
+ * a5 diagnostics wiring, as data (collectors' docs/wiring.md): which KernelArgs
  * field receives each shared collector's addresses — the per-core `aicoreL2PerfRingAddrs` and
  * `aicorePmuRingAddrs` tables, filled by the host — and what finalize does with a timed-out run's
  * collectors: a5 has no host mappings, so it only stops them and `finalizeCommon`'s allocator sweep

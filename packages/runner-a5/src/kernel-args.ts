@@ -1,5 +1,5 @@
 /**
- * KernelArgs of a5 (SPEC §9): the struct handed to every device kernel. Its front (40 bytes of
+ * KernelArgs of a5: the struct handed to every device kernel. Its front (40 bytes of
  * zeros, then deviceArgs, runtimeArgs, regs) is fixed by the vendor runtime; the offsets are
  * asserted because device programs built elsewhere read them. The C header the simulator's device
  * programs include is generated from this one declaration.
@@ -20,7 +20,7 @@ export const A5KernelArgs = struct(
     scopeStatsDataBase: { type: ptr, offset: 104 },
     logLevel: { type: u32, offset: 112, doc: '0 debug ... 4 off' },
     logInfoV: { type: u32, offset: 116, doc: 'INFO verbosity 0-9' },
-    enableProfilingFlag: { type: u32, offset: 120, doc: 'diagnostic bits (SPEC §8)' },
+    enableProfilingFlag: { type: u32, offset: 120, doc: 'diagnostic bits' },
     pad0: pad(4),
     deviceWallDataBase: { type: ptr, offset: 128, doc: '8-byte buffer the AI CPU writes the run wall time into (ns)' },
     deviceId: { type: u32, offset: 136 },

@@ -3,7 +3,7 @@
  *
  * Why register lazily and exactly once per runner: hardware has no unregister for an AI Core
  * binary; each registration pins another device-side copy of the ELF, so registering per run
- * leaks device memory until the device runs out (the reference saw it surface as allocation
+ * leaks device memory until the device runs out (the upstream runner saw it surface as allocation
  * failures at launch). The handle is therefore cached for the runner's lifetime and only dropped
  * when `finalizeCommon` resets the device, which is what releases the device-side copy.
  */

@@ -1,5 +1,5 @@
 /**
- * The callable registry (SPEC §7): callables are uploaded once and run many times; callables whose
+ * The callable registry: callables are uploaded once and run many times; callables whose
  * device bytes are identical share one reference-counted device copy.
  */
 import type { DeviceAllocator } from './device-allocator';
@@ -88,7 +88,8 @@ interface SharedBuffer {
   refs: number;
 }
 
-type RegistryMemory = Pick<DeviceAllocator, 'alloc' | 'free' | 'copyToDevice'>;
+/** The part of the device allocator a {@link CallableRegistry} uses. */
+export type RegistryMemory = Pick<DeviceAllocator, 'alloc' | 'free' | 'copyToDevice'>;
 
 /** Packs the kernel images at {@link CALLABLE_ALIGN}-aligned offsets. */
 export function packCallableImages(kernels: readonly CallableKernel[]): { bytes: Uint8Array; offsets: number[] } {

@@ -1,5 +1,5 @@
 /**
- * Step 3 of a run for the four shared diagnostics (SPEC §6, §8; collectors' docs/wiring.md), once
+ * Step 3 of a run for the four shared diagnostics (collectors' docs/wiring.md), once
  * for both arches: create each enabled collector, `init()` them all-or-nothing, publish their
  * addresses into the arch's KernelArgs fields, set their `enableProfilingFlag` bits and register
  * them with the run. An arch supplies only data: which KernelArgs field receives which address,

@@ -1,5 +1,5 @@
 /**
- * `DeviceRunnerBase`: the lifecycle both arch runners share (SPEC §4–7). The arch subclasses
+ * `DeviceRunnerBase`: the lifecycle both arch runners share. The arch subclasses
  * supply data (their KernelArgs layout, executor binaries, when the KernelArgs copy is uploaded)
  * and the steps that differ (diagnostics wiring, finalize of their collectors); everything else
  * lives here, once.
@@ -60,7 +60,7 @@ import { traceExportOptions } from './trace-inputs';
 /** Opens a HAL device; injectable so tests can pass an in-memory device. */
 export type HalFactory = (options: OpenDeviceOptions) => HalDevice;
 
-/** The KernelArgs fields the shared steps write; both arch layouts have them (SPEC §9). */
+/** The KernelArgs fields the shared steps write; both arch layouts have them. */
 export interface CommonKernelArgs {
   /** Device address of the runtime image. */
   runtimeArgs: bigint;
@@ -70,7 +70,7 @@ export interface CommonKernelArgs {
   logLevel: number;
   /** INFO verbosity 0–9. */
   logInfoV: number;
-  /** Diagnostic flag bits (SPEC §8). */
+  /** Diagnostic flag bits. */
   enableProfilingFlag: number;
   /** Device address of the 8-byte device-wall slot. */
   deviceWallDataBase: bigint;
@@ -78,7 +78,7 @@ export interface CommonKernelArgs {
   deviceId: number;
 }
 
-/** When a run uploads the device-resident KernelArgs copy (SPEC §0). */
+/** When a run uploads the device-resident KernelArgs copy. */
 export type KernelArgsUploadPoint = 'beforeAicpuLaunch' | 'beforeAicoreLaunch';
 
 /** The executor programs a runner loads (on the simulator: ELF shared objects). */
@@ -454,7 +454,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     return this.spec.executors.aicpuRunKernel ?? DEFAULT_AICPU_RUN_KERNEL;
   }
 
-  // ---------------------------------------------------------------- memory (SPEC §13)
+  // ---------------------------------------------------------------- memory
 
   /**
    * Allocates a device tensor of `bytes` bytes.
@@ -504,7 +504,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     return this.state.allocator.memoryStats();
   }
 
-  // ---------------------------------------------------------------- static arenas (SPEC §4)
+  // ---------------------------------------------------------------- static arenas
 
   /**
    * Commits the three static arenas (see `StaticArenas.setup` for the exact rules): no device call
@@ -537,7 +537,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     return this.state?.arenas.acquire('runtimeArena') ?? null;
   }
 
-  // ---------------------------------------------------------------- launch (SPEC §5)
+  // ---------------------------------------------------------------- launch
 
   /**
    * Launches the AI Core executor over the run's `blockDim` with one argument, the address of the
@@ -566,7 +566,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     device.launchAicpu(stream, aicpuProgram, kernelName, threads, kernelArgs);
   }
 
-  // ---------------------------------------------------------------- callables (SPEC §7)
+  // ---------------------------------------------------------------- callables
 
   /**
    * Uploads a callable's kernels once (sharing a live copy with identical bytes) under `id`.
@@ -630,7 +630,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     });
   }
 
-  // ---------------------------------------------------------------- the run (SPEC §6)
+  // ---------------------------------------------------------------- the run
 
   /**
    * One run: the request is validated and the graph encoded first (no device call for a bad
@@ -1079,7 +1079,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   }
 
   /**
-   * The single place the device-resident KernelArgs copy is made (SPEC §0): the arch's
+   * The single place the device-resident KernelArgs copy is made: the arch's
    * `kernelArgsUpload` decides whether it happens before the AI CPU launches or just before the
    * AI Core launch. Freed when the run ends.
    */
@@ -1250,7 +1250,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   /** Arch part of finalize, run before {@link finalizeCommon} (a2a3: finalize collectors; a5: stop them). */
   protected finalizeArch(): void | Promise<void> {}
 
-  // ---------------------------------------------------------------- finalize (SPEC §6)
+  // ---------------------------------------------------------------- finalize
 
   /**
    * Releases everything the runner holds; idempotent (later and concurrent calls wait for the

@@ -1,5 +1,5 @@
 /**
- * Validation of diagnostics options (SPEC §8, §13).
+ * Validation of diagnostics options.
  */
 import type { DiagnosticName } from '@npurun/collectors';
 import { InvalidArgumentError } from './errors';

@@ -1,5 +1,5 @@
 /**
- * The front of KernelArgs every arch shares (SPEC §9): 40 bytes of zeros, then `deviceArgs`,
+ * The front of KernelArgs every arch shares: 40 bytes of zeros, then `deviceArgs`,
  * `runtimeArgs` and `regs`. The vendor runtime's AI CPU loader fixes this layout, so the arch
  * packages spread these fields first into their own declaration and add what differs after @64.
  */

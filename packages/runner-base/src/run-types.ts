@@ -4,7 +4,7 @@
 import type { CollectorSummary } from '@npurun/collectors';
 import type { TaskGraph } from './runtime-image/task-graph';
 
-/** A device range copied back into a host view after a run (SPEC §6 step 10). */
+/** A device range copied back into a host view after a run. */
 export interface DeviceReadback {
   /** Device address to read from. */
   addr: bigint;
@@ -12,7 +12,7 @@ export interface DeviceReadback {
   view: ArrayBufferView;
 }
 
-/** Diagnostics to enable (SPEC §8, §13). */
+/** Diagnostics to enable. */
 export interface DiagnosticsOptions {
   /** L2 swimlane level 0–4 (0 = off). */
   l2Swimlane?: number;

@@ -6,10 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { collectorProducerSources, collectorsDeviceIncludeDir } from '@npurun/collectors';
-import { compileDeviceProgram, emitCHeader, type StructLayout } from '@npurun/hal-native';
+import { compileDeviceProgram, emitCHeader, generatedHeadersCacheDir, type StructLayout } from '@npurun/hal-native';
 import type { ExecutorBinaries } from './device-runner-base';
 import { InvalidArgumentError } from './errors';
 import { runtimeImageHeaderText } from './runtime-image/header';
@@ -42,13 +41,14 @@ export function kernelArgsHeaderText(kernelArgs: StructLayout<unknown>, arch: st
 }
 
 /**
- * Writes generated headers under a temporary directory named by their content hash (so processes
- * that agree on the content share it, and a change can never be served stale) and returns it.
+ * Writes generated headers under a directory of npurun's cache (the user's own, see hal-native's
+ * `generatedHeadersCacheDir`) named by their content hash, so processes that agree on the content
+ * share it and a change can never be served stale; returns the directory.
  */
 export function materializeHeaders(files: Readonly<Record<string, string>>): string {
   const hash = createHash('sha256');
   for (const name of Object.keys(files).sort()) hash.update(name).update('\0').update(files[name] ?? '').update('\0');
-  const dir = path.join(os.tmpdir(), `npurun-headers-${hash.digest('hex').slice(0, 16)}`);
+  const dir = path.join(generatedHeadersCacheDir(), hash.digest('hex').slice(0, 16));
   for (const [name, text] of Object.entries(files)) {
     const target = path.join(dir, name);
     if (fs.existsSync(target) && fs.readFileSync(target, 'utf8') === text) continue;

@@ -1,5 +1,5 @@
 /**
- * The three long-lived static arenas of a runner (SPEC §4): the runtime's GM heap, its GM shared
+ * The three long-lived static arenas of a runner: the runtime's GM heap, its GM shared
  * memory, and its prebuilt runtime arena.
  *
  * Why three allocations and not one: together they can exceed the largest contiguous block the

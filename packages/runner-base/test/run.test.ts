@@ -140,7 +140,7 @@ describe('run: the shared steps', () => {
     expect(() => makeRunner(new FakeHal(), { platform: 'a5sim' })).toThrow(/platform must be 'a2a3sim' or 'a2a3'/);
   });
 
-  test('with diagnostics: collectors run in SPEC order, exports and run.json are written', async () => {
+  test('with diagnostics: collectors run in the documented order, exports and run.json are written', async () => {
     const fake = wallWritingHal(5000n);
     const runner = makeRunner(fake, { outputDir: outDir, diagnostics: { l2Swimlane: 2, depGen: true, scopeStats: true } });
     const result = await runner.run({ graph, blockDim: 2 });

@@ -128,7 +128,7 @@ export abstract class CollectorBase implements RunCollector {
       shared.pushAll();
       return { base, shared, engine, setup, spoolDir };
     });
-    // Publish only after everything succeeded (the reference's #1169 use-after-free came from
+    // Publish only after everything succeeded (the upstream runner's #1169 use-after-free came from
     // publishing before the rollback guard committed).
     this.ledger = ledger;
     this.shared = value.shared;

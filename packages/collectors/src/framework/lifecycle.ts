@@ -1,7 +1,7 @@
 /**
  * Lifecycle helpers: all-or-nothing initialization with full rollback, and release-everything-once.
  *
- * The reference leaked every buffer when init failed part-way (#948), and later freed buffers it
+ * The upstream runner leaked every buffer when init failed part-way (#948), and later freed buffers it
  * still pointed at because it published members before the rollback guard committed (#1169). Here
  * every acquisition registers its release with a {@link ResourceLedger} the moment it succeeds; on
  * failure the ledger releases everything, newest first, attempting every release even when some

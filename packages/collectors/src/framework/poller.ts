@@ -1,7 +1,7 @@
 /**
  * The drain loop's scheduler: runs a tick again at once (setImmediate) while it finds work, and
  * backs off on timers while it does not. It never gives up on its own: only {@link Poller.stop}
- * ends it, because an idle device is not a finished one (the reference's 30-second idle exit lost
+ * ends it, because an idle device is not a finished one (the upstream runner's 30-second idle exit lost
  * records, #1658).
  */
 

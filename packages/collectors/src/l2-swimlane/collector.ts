@@ -1,4 +1,4 @@
-/** The l2 swimlane collector (SPEC §8 bit 1; reference collectors.md §2). */
+/** The l2 swimlane collector. */
 import * as path from 'node:path';
 import type { CollectorSummary, ExportOptions } from '../collector';
 import { CollectorError, CollectorErrorCode } from '../errors';
@@ -179,7 +179,7 @@ export class L2SwimlaneCollector extends CollectorBase {
       if (this.ctx.arch === 'a5') mismatch += S.readField(shared.bytes, 'mismatchRecordCount', at);
     }
     if (this.ctx.arch === 'a2a3') {
-      // Unlike the reference, the AI Core pools are reconciled too: the AI CPU counts every
+      // Unlike the upstream runner, the AI Core pools are reconciled too: the AI CPU counts every
       // completion on the core and adds a whole buffer to dropped when a rotation fails.
       const A = L2PerfAicoreBufferState;
       for (let i = 0; i < this.ctx.numCores; i++) {

@@ -1,5 +1,5 @@
 /**
- * `l2_perf_records.json` in the reference schema (collectors.md §2.5): level, tasks (µs times to 3
+ * `l2_perf_records.json` in the upstream schema: level, tasks (µs times to 3
  * decimals relative to the run's first timestamp), scheduler phases per AI CPU thread (level ≥ 3),
  * orchestrator phases (level 4, when any), and the core→thread map (when the device published it).
  * Streams from the spools; npurun adds one key, `incomplete`.

@@ -1,7 +1,7 @@
 /**
  * The l2 swimlane protocol geometry: task pools per core, phase pools per AI CPU thread, and on
  * a2a3 AI Core timing pools per core. Entries are resolved by kind *and* index; an unknown kind is
- * rejected rather than read as some other kind's buffer (the reference's #936).
+ * rejected rather than read as some other kind's buffer (the upstream runner's #936).
  */
 import type { Arch } from '@npurun/hal-native';
 import { archConstants } from '../arch';

@@ -1,5 +1,5 @@
 /**
- * L2 swimlane shared memory (reference collectors.md §2.2 and §2.6). One contiguous region per
+ * L2 swimlane shared memory. One contiguous region per
  * run: the header (per-thread ready queues, core count, level), a state block per core for the
  * AI CPU task records, on a2a3 a state block per core for the AI Core timing records, the phase
  * header, and a state block per AI CPU thread for phase records.
@@ -198,7 +198,7 @@ export interface L2RegionOffsets {
   readonly total: number;
 }
 
-/** Where each region sits (a2a3 for 72 cores: 152 000 bytes, as in the reference). */
+/** Where each region sits (a2a3 for 72 cores: 152 000 bytes, as in the upstream runner). */
 export function l2RegionOffsets(arch: Arch, numCores: number): L2RegionOffsets {
   const t = archConstants(arch).maxAicpuThreads;
   const taskStates = L2PerfHeader[arch].size;

@@ -1,4 +1,4 @@
-/** Phase ids and their names per arch (reference collectors.md §2.2, §2.5). */
+/** Phase ids and their names per arch. */
 import type { Arch } from '@npurun/hal-native';
 import type { PhaseClass } from './task-store';
 

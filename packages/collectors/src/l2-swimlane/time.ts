@@ -9,7 +9,7 @@ export function relativeMicros(t: bigint, base: bigint, hz: number): number {
   return (Number(t - base) * 1e6) / hz;
 }
 
-/** Fixed three decimals, as the reference prints every `*_us` field. */
+/** Fixed three decimals, as the upstream runner prints every `*_us` field. */
 export function us3(value: number): string {
   return value.toFixed(3);
 }

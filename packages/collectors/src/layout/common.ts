@@ -1,5 +1,5 @@
 /**
- * The two queue shapes every collector's shared memory shares (reference collectors.md §1.2): the
+ * The two queue shapes every collector's shared memory shares: the
  * 32-byte ready-queue entry and the 128-byte free queue. One C name per shape, so the generic
  * producer library reads every collector through the same struct.
  */
@@ -8,7 +8,7 @@ import { array, pad, ptr, struct, u32, type StructLayout } from '@npurun/hal-nat
 /**
  * A ready-queue entry: which producer instance (core, thread or instance index) handed off which
  * buffer. `kind` is the buffer kind on the l2 swimlane (0 task, 1 phase, 2 AI Core timing) and 0
- * elsewhere (the reference's padding there).
+ * elsewhere (the upstream runner's padding there).
  */
 export const ReadyQueueEntry = struct(
   'npurun_ready_entry',

@@ -1,6 +1,6 @@
 /**
  * How the host sees device-side diagnostic memory. Two implementations, chosen per arch
- * (SPEC §8): **mapped** (a2a3: a zero-copy host view through `mapToHost`) and **shadow** (a5: host
+ *: **mapped** (a2a3: a zero-copy host view through `mapToHost`) and **shadow** (a5: host
  * copies refreshed by device→host copies, since a5 has no host mapping).
  *
  * The rule both keep: the host writes only the fields it owns (free-queue slots and tails,

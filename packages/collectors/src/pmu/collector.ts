@@ -1,4 +1,4 @@
-/** The PMU collector (SPEC §8 bit 2; reference collectors.md §4). */
+/** The PMU collector. */
 import * as path from 'node:path';
 import type { CollectorSummary, ExportOptions } from '../collector';
 import { CollectorError, CollectorErrorCode } from '../errors';

@@ -1,6 +1,6 @@
 /**
- * `pmu.csv` (reference collectors.md §4.4): one row per task in arrival order. The columns are the
- * reference's, plus a trailing `event_group` column naming the group, with ` (simulated)` appended
+ * `pmu.csv`: one row per task in arrival order. The columns are the
+ * upstream runner's, plus a trailing `event_group` column naming the group, with ` (simulated)` appended
  * when the values came from the simulator rather than hardware counters.
  */
 import { stringify } from 'csv-stringify/sync';
@@ -29,7 +29,7 @@ export function pmuEventGroupLabel(table: PmuEventTable, simulated: boolean): st
   return simulated ? `${table.name}${SIMULATED_MARKER}` : table.name;
 }
 
-/** `0x` + 16 lower-case hex digits, as the reference prints task ids. */
+/** `0x` + 16 lower-case hex digits, as the upstream runner prints task ids. */
 export function hexTaskId(id: bigint): string {
   return `0x${id.toString(16).padStart(16, '0')}`;
 }

@@ -1,5 +1,5 @@
 /**
- * PMU event groups per arch (reference `pmu_profiling.h`, values from pypto): the event ids each
+ * PMU event groups per arch (the upstream `pmu_profiling.h`, values from pypto): the event ids each
  * counter slot is programmed with and the CSV column names. An empty name marks an unused slot,
  * which the CSV leaves out.
  */
@@ -96,9 +96,9 @@ export interface ResolvedPmuEventGroup {
 }
 
 /**
- * Resolves a requested event group as the reference does: a known group is used as is; any other
+ * Resolves a requested event group as the upstream runner does: a known group is used as is; any other
  * non-zero value falls back to PIPE_UTILIZATION (and says so, so the caller can warn). Unlike the
- * reference, the fallback really is the default (the reference logged "using default" but kept
+ * upstream runner, the fallback really is the default (the upstream runner logged "using default" but kept
  * an invalid environment value).
  *
  * @throws CollectorError `COLLECTOR_INVALID_ARGUMENT` when `requested` is not a positive integer

@@ -1,5 +1,5 @@
 /**
- * PMU shared memory (reference collectors.md §4.2): header with per-thread ready queues, one state
+ * PMU shared memory: header with per-thread ready queues, one state
  * block per core, buffers of 64-byte records; on a5 also a per-core two-slot staging ring that the
  * AI Core writes and the AI CPU commits from.
  */

@@ -1,5 +1,5 @@
 /**
- * Index arithmetic of the two queue kinds (reference collectors.md §1.2). Pure functions, kept
+ * Index arithmetic of the two queue kinds. Pure functions, kept
  * apart because the two use different conventions and mixing them up loses buffers.
  */
 

@@ -1,4 +1,4 @@
-/** The scope-stats collector (SPEC §8 bit 4; reference collectors.md §5). */
+/** The scope-stats collector. */
 import * as path from 'node:path';
 import type { CollectorSummary, ExportOptions } from '../collector';
 import type { CollectorContext } from '../framework/context';

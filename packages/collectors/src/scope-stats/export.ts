@@ -1,5 +1,5 @@
 /**
- * `scope_stats/scope_stats.jsonl` (reference collectors.md §5.3, schema version 4): a metadata line,
+ * `scope_stats/scope_stats.jsonl`: a metadata line,
  * then one line per scope boundary in device order, with Python-style `": "` / `", "` spacing.
  */
 import { decodeScopeStatsRecord } from './decode';
@@ -21,7 +21,7 @@ export interface ScopeStatsMetadata {
   readonly heapMax: readonly bigint[];
   /** Tensormap capacity. */
   readonly tensormapMax: number;
-  /** The run did not complete (an npurun addition; absent from the reference's v4). */
+  /** The run did not complete (an npurun addition; absent from the upstream runner's v4). */
   readonly incomplete: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Scope-stats shared memory (reference collectors.md §5.2): a header with the ready queues and the
+ * Scope-stats shared memory: a header with the ready queues and the
  * ring capacities, one state block, and buffers of 72-byte records with the count first.
  */
 import type { Arch } from '@npurun/hal-native';

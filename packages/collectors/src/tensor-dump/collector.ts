@@ -1,4 +1,4 @@
-/** The tensor-dump collector (SPEC §8 bit 0; reference collectors.md §3). */
+/** The tensor-dump collector. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CollectorSummary, ExportOptions } from '../collector';

@@ -1,5 +1,5 @@
 /**
- * Tensor-dump shared memory (reference collectors.md §3.2): a header with per-thread ready queues
+ * Tensor-dump shared memory: a header with per-thread ready queues
  * and the arena size, one state block per dump thread (free queue, arena base and monotonic write
  * cursor), and metadata buffers of 128-byte records. Payloads live in a separate arena per thread.
  */

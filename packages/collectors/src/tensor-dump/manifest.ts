@@ -1,5 +1,5 @@
 /**
- * `tensor_dump/tensor_dump.json` (reference collectors.md §3.4): the envelope of counts, then one
+ * `tensor_dump/tensor_dump.json`: the envelope of counts, then one
  * entry per dumped tensor. Pure formatting; the collector streams the entries.
  */
 import { hexTaskId } from '../pmu/csv';

@@ -1,7 +1,7 @@
 // Staging an AI CPU executor program for the vendor loader. rtsBinaryLoadFromFile in cpuKernelMode 1
 // reads an op-info JSON and loads the same-named .so beside it, so the image bytes are written to a
 // private directory next to a JSON that declares one op per exported kernel. This replaces the
-// reference's KFC bootstrap (a dispatcher SO that installs the executor on the device's filesystem),
+// upstream runner's KFC bootstrap (a dispatcher SO that installs the executor on the device's filesystem),
 // which needs a second device program npurun does not have; see docs/hardware.md.
 #pragma once
 
@@ -13,7 +13,7 @@
 namespace npurun::cann {
 
 // The op-info JSON: {"<kernel>": {"opInfo": {"functionName": "<kernel>", "kernelSo": "<so>", ...}}, ...}
-// with the fields the reference writes. Kernel names must be C identifiers (no escaping needed).
+// with the fields the upstream runner writes. Kernel names must be C identifiers (no escaping needed).
 std::string aicpuOpInfoJson(const std::string& soBasename, const std::vector<std::string>& kernels);
 
 // True for names that can be a C kernel symbol, which is all the JSON may carry unescaped.

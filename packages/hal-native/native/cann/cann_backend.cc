@@ -12,7 +12,7 @@
 namespace npurun::cann {
 namespace {
 
-// The AI Core op execution timeout set at first attach. The reference moved from 1 s to 45 s after
+// The AI Core op execution timeout set at first attach. The upstream runner moved from 1 s to 45 s after
 // real workloads hit the limit; a kernel that overruns it is aborted by the device (507014).
 constexpr uint64_t kOpExecuteTimeoutUs = 45'000'000;
 
@@ -51,7 +51,7 @@ CannBackend::~CannBackend() {
 void CannBackend::attach(const char* op) {
   ctx_.attach(op);
   if (!opTimeoutConfigured_.exchange(true)) {
-    // Advisory, as in the reference: a runtime that rejects it keeps its default timeout.
+    // Advisory, as in the upstream runner: a runtime that rejects it keeps its default timeout.
     uint64_t actual = 0;
     (void)api_.aclrtSetOpExecuteTimeOutV2(kOpExecuteTimeoutUs, &actual);
   }
@@ -231,7 +231,7 @@ void CannBackend::destroyStream(StreamId stream) {
     handle = streamFor(stream, op);
   }
   attach(op);
-  // No synchronize first: syncing a stream in an error state wedges the device (reference, §1.1).
+  // No synchronize first: syncing a stream in an error state wedges the device (a vendor runtime quirk).
   checkVendor(api_.rtStreamDestroy(handle), op, "rtStreamDestroy(stream " + std::to_string(stream) + ")");
   std::lock_guard<std::mutex> lock(mu_);
   streams_.erase(stream);
@@ -448,7 +448,7 @@ void CannBackend::unmapFromHost(uint64_t addr) {
       throw HalException(ErrorCode::MappingState, op, "unmapFromHost: " + hexAddress(addr) + " is not mapped");
     }
   }
-  // The driver names the range by its device address (the reference passes the device pointer).
+  // The driver names the range by its device address (the upstream runner passes the device pointer).
   checkVendor(api_.halHostUnregister(reinterpret_cast<void*>(addr), driverDeviceId_), op,
               "halHostUnregister(" + hexAddress(addr) + ", device " + std::to_string(driverDeviceId_) + ")");
   std::lock_guard<std::mutex> lock(mu_);

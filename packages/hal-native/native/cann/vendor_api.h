@@ -1,7 +1,7 @@
 // The slice of the Ascend vendor runtime (CANN) the cann backend calls, mirrored locally so that
 // nothing of CANN is needed to build the addon: constants, the small structs passed by pointer, and
 // the function-pointer types resolved with dlsym at open. Values and layouts are the ones listed in
-// shared/reference/cann-api.md §1.7 (hicann/runtime headers); the static_asserts pin every offset the
+// the vendor's runtime headers (hicann/runtime); the static_asserts pin every offset the
 // vendor reads, so a mistake here fails the build instead of corrupting a launch.
 #pragma once
 
@@ -20,7 +20,7 @@ constexpr rtError kAclErrorStreamSyncTimeout = 507046;  // ACL_ERROR_RT_STREAM_S
 constexpr rtError kAclErrorMemoryAllocation = 207001;   // ACL_ERROR_RT_MEMORY_ALLOCATION
 
 constexpr uint32_t kRtMemoryHbm = 0x2;                   // RT_MEMORY_HBM
-constexpr uint16_t kRtModuleIdHost = 0;                  // moduleId the reference passes to rtMalloc
+constexpr uint16_t kRtModuleIdHost = 0;                  // moduleId the upstream runner passes to rtMalloc
 constexpr int32_t kRtMemcpyHostToDevice = 1;             // RT_MEMCPY_HOST_TO_DEVICE
 constexpr int32_t kRtMemcpyDeviceToHost = 2;             // RT_MEMCPY_DEVICE_TO_HOST
 constexpr uint32_t kRtDevBinaryMagicElf = 0x43554245u;   // RT_DEV_BINARY_MAGIC_ELF ("CUBE")

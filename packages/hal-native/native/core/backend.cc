@@ -5,7 +5,7 @@
 
 namespace npurun {
 
-// SPEC §9: the simulator keeps the hardware's numbers so a workload shaped for one fits the other.
+// the simulator keeps the hardware's numbers so a workload shaped for one fits the other.
 const ArchInfo* ArchInfo::forArch(const std::string& arch) {
   static const ArchInfo a2a3{"a2a3", 24, 4, 6, 50'000'000ull, 8, true};
   static const ArchInfo a5{"a5", 36, 7, 7, 1'000'000'000ull, 10, false};

@@ -1,4 +1,4 @@
-// Backend: the operations of the HAL (SPEC §3), implemented once per backend (sim, cann).
+// Backend: the operations of the HAL, implemented once per backend (sim, cann).
 // The binding validates JS arguments and calls these; every failure is a HalException.
 // Blocking calls (synchronize) are called off the JS thread; everything else is short.
 #pragma once

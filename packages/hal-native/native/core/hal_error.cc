@@ -27,6 +27,7 @@ const char* errorCodeName(ErrorCode code) {
     case ErrorCode::SymbolNotFound: return "HAL_SYMBOL_NOT_FOUND";
     case ErrorCode::VendorError: return "HAL_VENDOR_ERROR";
     case ErrorCode::DeviceFault: return "HAL_DEVICE_FAULT";
+    case ErrorCode::AddonUnavailable: return "HAL_ADDON_UNAVAILABLE";
     case ErrorCode::Internal: return "HAL_INTERNAL";
   }
   return "HAL_INTERNAL";

@@ -32,6 +32,7 @@ enum class ErrorCode {
   SymbolNotFound,
   VendorError,
   DeviceFault,
+  AddonUnavailable,
   Internal,
 };
 

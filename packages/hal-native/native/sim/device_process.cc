@@ -66,8 +66,12 @@ DeviceProcess::DeviceProcess(const DeviceProcessConfig& config, ExitHandler onEx
     : config_(config), onExit_(std::move(onExit)), memoryBytes_(config.memoryBytes) {
   const std::string exe = deviceExecutablePath();
   if (access(exe.c_str(), X_OK) != 0) {
-    fail("the simulator's device executable " + exe + " is missing or not executable (" + errnoText() +
-         "); reinstall or rebuild @npurun/hal-native");
+    // Same code as a missing addon: both are an incomplete install, with the same fix.
+    throw HalException(ErrorCode::AddonUnavailable, kOp,
+                       std::string(kOp) + ": the simulator's device executable " + exe + " is missing or not executable (" + errnoText() +
+                           "); it ships beside the addon in @npurun/hal-native's prebuilds/<platform>-<arch>/: reinstall "
+                           "the package (npm ci, pnpm install --force, yarn install --force) or build it from source with "
+                           "`node <@npurun/hal-native>/scripts/build-native.cjs`");
   }
   memoryFd_ = makeMemfd("npurun-device-memory", memoryBytes_);
   void* mem = mmap(nullptr, memoryBytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memoryFd_, 0);

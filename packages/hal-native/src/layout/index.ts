@@ -25,6 +25,7 @@ export type {
   PaddingType,
   ScalarName,
   ScalarType,
+  Simplify,
   StructInput,
   StructLayout,
   StructValue,

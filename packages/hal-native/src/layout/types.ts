@@ -93,7 +93,8 @@ export type FieldInput<V> = V extends bigint
 /** What `encode` accepts for a struct whose decoded value type is `T`: any subset of its fields. */
 export type StructInput<T> = { [K in keyof T]?: FieldInput<T[K]> };
 
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
+/** `T` with its intersections flattened into one object type (what editors show for a layout's value). */
+export type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** The decoded value type of a struct declared with fields `F` (padding fields left out). */
 export type StructValue<F extends Record<string, FieldSpec>> = Simplify<{

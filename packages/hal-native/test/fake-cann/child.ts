@@ -4,7 +4,7 @@
  * loads the built addon directly and prints one JSON line.
  */
 import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
+import { nativeBinaryPath } from '../../src/native';
 
 /** What the child's script returned (as JSON), or the error it threw. */
 export type ChildResult = { ok: true; value: unknown } | { ok: false; error: { code?: string; op?: string; message: string } };
@@ -14,7 +14,7 @@ export type ChildResult = { ok: true; value: unknown } | { ok: false; error: { c
  * class) in a child node with `env` added to this process's environment.
  */
 export function runWithAddon(body: string, env: Readonly<Record<string, string>>): ChildResult {
-  const addon = process.env.NPURUN_HAL_NATIVE_BINARY ?? path.resolve(__dirname, '..', '..', 'build', 'Release', 'npurun_hal.node');
+  const addon = nativeBinaryPath();
   const script = `
     const binding = require(${JSON.stringify(addon)});
     class HalError extends Error { constructor(message, details) { super(message); Object.assign(this, details); } }

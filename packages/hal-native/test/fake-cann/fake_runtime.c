@@ -1,5 +1,5 @@
 /* Fake libruntime.so: the rt* / rts* entry points the cann backend resolves, same names and
- * signatures as CANN's (struct layouts per shared/reference/cann-api.md §1.7). Each call is
+ * signatures as CANN's (struct layouts as in the vendor's runtime headers). Each call is
  * counted, may be failed on request, checks its arguments the way the backend is expected to pass
  * them, and is logged (fake_internal.h). Device memory is host memory. */
 #include <stdio.h>

@@ -22,7 +22,7 @@ import { readFakeLog } from './log';
 /** Every setting the fake reads (fake_internal.h), without the `NPURUN_FAKE_CANN_` prefix. */
 const SETTINGS = ['LOG', 'FAIL', 'KERNEL_MS', 'CUBE', 'VECTOR', 'HBM_BYTES'] as const;
 
-/** Calls whose failure the backend treats as advisory, as the reference does (a default is kept). */
+/** Calls whose failure the backend treats as advisory, as the upstream runner does (a default is kept). */
 const ADVISORY = new Set(['aclrtSetOpExecuteTimeOutV2', 'aclrtGetStreamResLimit']);
 
 /** Injected codes start here: far from every real CANN code, so a match is never a coincidence. */

@@ -1,5 +1,5 @@
 /**
- * `deps.json` (the reference's format, a2a3 dep_gen): the tasks the device orchestrator submitted
+ * `deps.json` (the upstream format, a2a3 dep_gen): the tasks the device orchestrator submitted
  * with their tensor arguments, the distinct tensors, and the dependency edges it derived. The file
  * prints every u64 as a decimal string; here task ids are numbers (the run's task ids) and the other
  * u64 values bigints.

@@ -1,5 +1,5 @@
 /**
- * `l2_perf_records.json` (the reference's format): swimlane level, one record per task execution on
+ * `l2_perf_records.json` (the upstream format): swimlane level, one record per task execution on
  * a core (µs relative to the run's first timestamp), the AI CPU scheduler and orchestrator phases per
  * thread, and the core → thread map. npurun adds `incomplete`.
  */

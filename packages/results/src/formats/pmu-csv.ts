@@ -1,5 +1,5 @@
 /**
- * `pmu.csv` (the reference's columns, plus npurun's trailing `event_group`): one row per task
+ * `pmu.csv` (the upstream columns, plus npurun's trailing `event_group`): one row per task
  * execution on a core, in arrival order — AI CPU thread, core, task id (`0x` + 16 hex digits), kernel
  * id, core type (0 AIC, 1 AIV), total cycles, one column per counter of the event group, the group
  * number.

@@ -1,5 +1,5 @@
 /**
- * `scope_stats/scope_stats.jsonl` (the reference's schema version 4): a metadata line, then one line
+ * `scope_stats/scope_stats.jsonl` (the upstream schema, version 4): a metadata line, then one line
  * per scope begin or end in device order. npurun adds `incomplete` to the metadata line.
  */
 import type { ScopeBoundary } from '@npurun/collectors';
@@ -67,7 +67,7 @@ export function parseScopeStats(text: string, file = 'scope_stats.jsonl'): Scope
   return { meta, records };
 }
 
-/** The file's text for `s` (Python-style `": "` / `", "` spacing, as the reference writes it). */
+/** The file's text for `s` (Python-style `": "` / `", "` spacing, as the upstream runner writes it). */
 export function formatScopeStats(s: ScopeStatsFile): string {
   const m = s.meta;
   const head =

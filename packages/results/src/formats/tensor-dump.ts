@@ -1,5 +1,5 @@
 /**
- * `tensor_dump/tensor_dump.json` + `tensor_dump.bin` (the reference's format): a manifest of every
+ * `tensor_dump/tensor_dump.json` + `tensor_dump.bin` (the upstream format): a manifest of every
  * dumped tensor — task id (`0x` + 16 hex digits), sub-task, kernel id, role, stage, argument index,
  * element type, shape, strides — and where its payload sits in the headerless `.bin` (each payload
  * the tensor's logical view, row-major, little-endian). npurun adds `incomplete`.

@@ -57,6 +57,6 @@ function buildDriver(headersDir) {
 }
 
 /** The device process the driver starts: the one built with the addon, so both sides of the benchmark drive the same. */
-const deviceExecutable = path.join(halRoot, 'build', 'Release', 'npurun-device');
+const deviceExecutable = path.join(halRoot, 'prebuilds', `${os.platform()}-${os.arch()}`, 'npurun-device');
 
 module.exports = { buildDriver, deviceExecutable };

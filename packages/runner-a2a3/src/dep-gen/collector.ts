@@ -1,5 +1,5 @@
 /**
- * The dep_gen collector (SPEC §8 bit 3, a2a3 only; reference collectors.md §6): drains the
+ * The dep_gen collector: drains the
  * orchestrator's submit records while the device runs, keeps them in memory, and after the run
  * replays them into `deps.json`.
  *
@@ -100,7 +100,7 @@ export class DepGenCollector extends CollectorBase {
 
   /**
    * Drains what is left, checks the counts, and replays the records. The summary's `clean` is the
-   * reference's verdict (no leftovers, nothing dropped, counts add up); replay problems and an
+   * upstream runner's verdict (no leftovers, nothing dropped, counts add up); replay problems and an
    * incomplete run are added as notes, and any of them keeps `deps.json` from being written.
    */
   override async reconcile(options: ReconcileOptions = {}): Promise<CollectorSummary> {

@@ -1,5 +1,5 @@
 /**
- * The `deps.json` schema (reference collectors.md §6.2, as of the reference's 80c4cfb28): tasks,
+ * The `deps.json` schema: tasks,
  * tensors and dependency edges. Every u64 is a decimal string; the file is one line with no
  * whitespace.
  */

@@ -1,6 +1,6 @@
 /**
  * The runtime's `DataType` codes as `deps.json` names them, with their element sizes. Codes 0–8 are
- * the reference's; 9 (UINT16) and 10 (UINT32) are the simulated runtime's additions.
+ * the upstream runner's; 9 (UINT16) and 10 (UINT32) are the simulated runtime's additions.
  */
 
 const DTYPES: readonly (readonly [string, number])[] = [

@@ -17,7 +17,7 @@ import {
 /** Where the header sits under its include directory. */
 export const DEP_GEN_HEADER_PATH = 'npurun/dep_gen_layout.h';
 
-const COMMENT = `dep_gen shared memory on a2a3 (reference collectors.md §6.1). Generated from
+const COMMENT = `dep_gen shared memory on a2a3. Generated from
 packages/runner-a2a3/src/dep-gen/layout.ts. The queue protocol is the collectors' one
 (npurun/collector_producer.h): one producer instance, full buffers go to the ready queue row of
 the orchestrator's AI CPU thread.`;

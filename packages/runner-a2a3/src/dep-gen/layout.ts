@@ -1,5 +1,5 @@
 /**
- * dep_gen shared memory on a2a3 (reference collectors.md §6.1), declared once: the TypeScript
+ * dep_gen shared memory on a2a3, declared once: the TypeScript
  * decoders and the C header the simulated orchestrator includes (`npurun/dep_gen_layout.h`) both
  * come from these declarations.
  *

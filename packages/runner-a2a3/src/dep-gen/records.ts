@@ -1,5 +1,5 @@
 /**
- * Decoding of dep_gen record slots (reference collectors.md §6.1) into compact host values. Pure:
+ * Decoding of dep_gen record slots into compact host values. Pure:
  * bytes in, values out. Only the used part of a slot is read (a slot is 2624 bytes, most of it
  * unused tensor and dependency room).
  */

@@ -1,5 +1,5 @@
 /**
- * Replay of captured submits into `deps.json` (reference collectors.md §6.2). Pure: records in
+ * Replay of captured submits into `deps.json`. Pure: records in
  * device order in, the file's object and a list of problems out. The caller writes the file only
  * when there are no problems (and the capture reconciled clean).
  *

@@ -1,7 +1,7 @@
 /**
  * Tensor identity in `deps.json`: FNV-1a-64 over the 8 little-endian bytes of the buffer address,
  * then the 4 little-endian bytes of the version (offset basis 0xcbf29ce484222325, prime
- * 0x100000001b3), as the reference's replay computes it.
+ * 0x100000001b3), as the upstream runner's replay computes it.
  */
 import { Fnv1a64 } from '@npurun/runner-base';
 

@@ -1,5 +1,5 @@
 /**
- * dep_gen in an a2a3 run (SPEC §6 steps 3, 6, 8, 9; §8 bit 3; KernelArgs `depGenDataBase` @104).
+ * dep_gen in an a2a3 run.
  *
  * - Step 3 ({@link initDepGen}): when `diagnostics.depGen` is on, create and `init()` the
  *   collector, register it as non-shared (the base's steps 6 and 9 start it and tear it down),

@@ -15,13 +15,13 @@
 
 namespace npurun_sim::diag {
 
-// enable_profiling_flag bits (SPEC §8).
+// enable_profiling_flag bits.
 constexpr uint32_t kFlagDump = 1u << 0;
 constexpr uint32_t kFlagL2 = 1u << 1;
 constexpr uint32_t kFlagPmu = 1u << 2;
 constexpr uint32_t kFlagScopeStats = 1u << 4;
 
-// Scheduler phase ids shared by both arches (reference collectors.md §2.2).
+// Scheduler phase ids shared by both arches.
 constexpr uint32_t kPhaseComplete = 0;
 constexpr uint32_t kPhaseDispatch = 1;
 

@@ -1,6 +1,6 @@
 /**
- * The command-line skeleton both arch packages install (`npurun-a2a3`, `npurun-a5`; SPEC §12):
- * `run <workload>`, `info`, `list`, and `view` / `export-npy` on a run's files. An arch package supplies a {@link CliSpec}; everything else —
+ * The command-line skeleton both arch packages install (`npurun-a2a3`, `npurun-a5`):
+ * `run <workload>`, `info`, `list`, `view` / `export-npy` on a run's files, and `cache info|clean`. An arch package supplies a {@link CliSpec}; everything else —
  * parsing, validation, progress, the result table, exit codes — lives here once.
  *
  * Manners: usage errors are two short lines and exit 2; every input is checked before the device
@@ -23,7 +23,9 @@ import { errorSummary, failedCase, formatTable, summarizeCase, type CaseSummary 
 import { registerResultCommands } from './result-commands';
 import { guardClosedPipe, type OutputStream } from './stdio';
 import { colorAllowed, restoreTerminal } from './terminal';
-import { formatUsageError, isUsageError } from './usage';
+import { CliUsageError, formatUsageError, isUsageError } from './usage';
+import { registerCacheCommands } from './cache-commands';
+import { hardwareRunRefusal } from './hardware-support';
 
 /** A runner as the CLI uses it. */
 export interface CliRunner extends WorkloadRunner {
@@ -199,6 +201,7 @@ export async function runCli(
     return isNpurunError(error) ? CliExitCode.RunFailed : CliExitCode.Internal;
   };
   registerResultCommands(program, { command: spec.command, io, ...(io.open !== undefined ? { open: io.open } : {}), setExitCode: (c) => (exitCode = c) });
+  registerCacheCommands(program, { io });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -217,6 +220,8 @@ function commanderMessage(collected: string, error: CommanderError): string {
 
 async function runWorkloadCommand(spec: CliSpec, workloadName: string, flags: RunFlags, io: CliIo, signal: AbortSignal | undefined, env: NodeJS.ProcessEnv): Promise<CliExitCode> {
   // Everything that can be checked is checked before a runner (and the device) exists.
+  const refusal = hardwareRunRefusal(spec.command, spec.arch, flags.platform);
+  if (refusal !== undefined) throw new CliUsageError(refusal.slice(`${spec.command}: `.length));
   const plan = await planRun(spec.arch, spec.workloads, workloadName, flags, spec.supportsDepGen);
   removeStaleSpools(); // what a killed run left in the temporary directory
   // A function, not a property read: TypeScript would narrow `aborted` after the first check.

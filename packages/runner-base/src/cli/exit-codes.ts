@@ -1,4 +1,4 @@
-/** Exit codes of the `npurun-<arch>` commands (SPEC §12). */
+/** Exit codes of the `npurun-<arch>` commands. */
 export const CliExitCode = {
   /** The command did what it was asked; for `run`, every case ran and verified. */
   Ok: 0,

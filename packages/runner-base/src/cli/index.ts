@@ -23,3 +23,5 @@ export { planRun, archMaxBlockDim, type RunPlan, type RunFlagsForPlan } from './
 export { installInterruptHandlers, interruptExitCode, InterruptedError, type InterruptHandlers, type InterruptSignal, type InterruptTarget } from './interrupts';
 export { guardClosedPipe, type GuardedStream, type OutputStream } from './stdio';
 export { restoreTerminal, colorAllowed, RESTORE_TERMINAL } from './terminal';
+export { registerCacheCommands, type CacheCommandContext } from './cache-commands';
+export { hardwareRunRefusal } from './hardware-support';

@@ -4,9 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { emitCHeader } from '@npurun/hal-native';
+import { emitCHeader, generatedHeadersCacheDir } from '@npurun/hal-native';
 import { RUNTIME_IMAGE_CONSTANTS, RuntimeImageHeader, RuntimeImageKernel, RuntimeImageTask, RuntimeImageTensor } from './layout';
 
 const COMMENT = `npurun runtime image: the host-built task graph a run hands to the AI CPU scheduler.
@@ -48,13 +47,13 @@ let includeDirCache: string | undefined;
 
 /**
  * An include directory holding `npurun/runtime_image.h`, for device-program builds
- * (`#include <npurun/runtime_image.h>`). Materialized once per content under the OS temp
- * directory, so every process sharing a header version shares the directory.
+ * (`#include <npurun/runtime_image.h>`). Materialized once per content under npurun's cache
+ * (the user's own), so every process sharing a header version shares the directory.
  */
 export function runtimeImageIncludeDir(): string {
   if (includeDirCache !== undefined && fs.existsSync(path.join(includeDirCache, 'npurun', 'runtime_image.h'))) return includeDirCache;
   const hash = createHash('sha256').update(runtimeImageHeaderText()).digest('hex').slice(0, 16);
-  const dir = path.join(os.tmpdir(), `npurun-runtime-image-${hash}`);
+  const dir = path.join(generatedHeadersCacheDir(), `runtime-image-${hash}`);
   writeRuntimeImageHeader(dir);
   includeDirCache = dir;
   return dir;

@@ -1,5 +1,5 @@
 /**
- * `alternating_matmul_add` (SPEC §11): independent cube and vector tasks, interleaved in
+ * `alternating_matmul_add`: independent cube and vector tasks, interleaved in
  * submission order, so both core types are busy at once. C[b,m] = A[b,m]·B[b,m] on cube cores and
  * Z[b,n] = X[b,n] + Y[b,n] on vector cores, over 128×128 float32 tiles.
  */
@@ -19,12 +19,12 @@ export const TILE_DIM = 128;
 export const TILE_ELEMS = TILE_DIM * TILE_DIM;
 /** Bytes of a tile. */
 export const TILE_BYTES = TILE_ELEMS * 4;
-/** Seeds of A, B, X, Y (A uses the reference's 42). */
+/** Seeds of A, B, X, Y (A uses the upstream runner's 42). */
 export const ALTERNATING_SEEDS = { A: 42, B: 43, X: 44, Y: 45 } as const;
-/** Inputs are standard normal variates times this (the reference's `randn * 0.01`). */
+/** Inputs are standard normal variates times this (the upstream runner's `randn * 0.01`). */
 export const ALTERNATING_INPUT_SCALE = 0.01;
 
-/** The shape parameters of the workload (the reference's scalar arguments). */
+/** The shape parameters of the workload (the upstream runner's scalar arguments). */
 export interface AlternatingParams {
   /** Batches. */
   batch: number;
@@ -41,7 +41,7 @@ export interface AlternatingParams {
 /** A case of `alternating_matmul_add`. */
 export interface AlternatingCase extends WorkloadCase, AlternatingParams {}
 
-/** The cases: the reference's `default`, and one with enough tasks to keep every core of either arch busy. */
+/** The cases: the upstream runner's `default`, and one with enough tasks to keep every core of either arch busy. */
 export const ALTERNATING_CASES: readonly AlternatingCase[] = [
   { name: 'default', description: '1 matmul tile and 1 add tile (batch 1, M 1, N 1)', batch: 1, m: 1, n: 1, matmulBatch: 1, addBatch: 1 },
   {

@@ -1,5 +1,5 @@
 /**
- * `dummy_task` (SPEC §11): dependency-only tasks must order their successors and never touch
+ * `dummy_task`: dependency-only tasks must order their successors and never touch
  * memory. A cube producer writes 42.0 into X[0]; dummies sit between it and a cube consumer that
  * copies X[0] into Y[0]. Y (and X, W) start at −1.0, so a dummy that fails to order shows up as
  * Y[0] = −1.0, and one that touches memory as any other element changing.
@@ -20,7 +20,7 @@ export const DUMMY_TASK_VALUE = 42.0;
 /** What X, Y and W start as. */
 export const DUMMY_TASK_FILL = -1.0;
 
-/** The three shapes of the workload (the reference's cases 1–3). */
+/** The three shapes of the workload (the upstream runner's cases 1–3). */
 export type DummyTaskShape = 'single' | 'chain' | 'barrier';
 
 /** A case of `dummy_task`. */
@@ -109,7 +109,7 @@ export function dummyTaskCallable(kernels: Callable['kernels']): Callable<DummyT
     orchestrate: (args) => ({
       tasks: dummyTaskGraph(args.case.shape, args.case.dummies, args.tensors),
       outputs: (['x', 'y', 'w'] as const).map((k) => ({ addr: args.tensors[k], view: args.readback[k] })),
-      blockDim: 1, // the reference runs it on one block: ordering, not parallelism, is under test
+      blockDim: 1, // the upstream runner runs it on one block: ordering, not parallelism, is under test
     }),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The four smoke workloads of SPEC §11, shared by both arches: `dummy_task`,
+ * The four smoke workloads, shared by both arches: `dummy_task`,
  * `alternating_matmul_add`, `prepared_callable`, `spmd_basic`. Each compiles its kernels, runs
  * through a prepared callable, and verifies its outputs against a golden computed in TypeScript.
  */

@@ -1,5 +1,5 @@
 /**
- * `prepared_callable` (SPEC §7, §11): the callable registry over the vector example graph
+ * `prepared_callable`: the callable registry over the vector example graph
  * c = a + b; d = c + 1; e = c + 2; g = d·e; f = g + c on float32[16384] (a = 2, b = 3, so
  * f = 47 everywhere). Each case checks the registry's counters as well as f on every run.
  *
@@ -115,7 +115,7 @@ export function vectorExampleCallable(kernels: readonly CallableKernel[], order:
     orchestrate: (args) => ({
       tasks: vectorExampleGraph(ids, args.tensors, args.n),
       outputs: [{ addr: args.tensors.f, view: args.readback }],
-      blockDim: 3, // the reference's configuration
+      blockDim: 3, // the upstream runner's configuration
     }),
   };
 }

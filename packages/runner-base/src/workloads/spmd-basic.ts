@@ -1,5 +1,5 @@
 /**
- * `spmd_basic` (SPEC §11): one mixed task runs one block's cube core and both its vector cores
+ * `spmd_basic`: one mixed task runs one block's cube core and both its vector cores
  * together; each sub-core writes where it runs (block index, block count and, for vector cores,
  * sub-block index) into its own 64-byte line of a float32[48] output.
  */
@@ -22,7 +22,7 @@ export interface SpmdCase extends WorkloadCase {
   blockDim: number;
 }
 
-/** The cases: the reference's fixed `blockDim` 24, and auto (0). Both must give the same output. */
+/** The cases: the upstream runner's fixed `blockDim` 24, and auto (0). Both must give the same output. */
 export const SPMD_CASES: readonly SpmdCase[] = [
   { name: 'block_dim_24', description: 'one mixed task, launched with blockDim 24', blockDim: 24 },
   { name: 'auto_block_dim', description: 'one mixed task, launched with blockDim 0 (the arch maximum)', blockDim: 0 },

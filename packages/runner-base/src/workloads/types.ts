@@ -1,5 +1,5 @@
 /**
- * The shapes shared by the smoke workloads (SPEC §11): what a workload needs from a runner, how it
+ * The shapes shared by the smoke workloads: what a workload needs from a runner, how it
  * is described, and what a run of one of its cases reports.
  */
 import type { ByteSize, Platform } from '@npurun/hal-native';
@@ -22,7 +22,7 @@ export interface WorkloadRunner {
   copyToDevice(addr: bigint, view: ArrayBufferView): void;
   /** Fills the whole of `view` from device memory at `addr`. */
   copyFromDevice(view: ArrayBufferView, addr: bigint): void;
-  /** Uploads a callable's kernels under `id` (see SPEC §7). */
+  /** Uploads a callable's kernels under `id` (see the callable registry). */
   prepareCallable<A>(id: CallableId, callable: Callable<A>): void;
   /** Runs a prepared callable with `args`. */
   runPrepared<A>(id: CallableId, args: A, options?: RunOptions): Promise<RunResult>;

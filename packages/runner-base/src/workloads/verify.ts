@@ -1,5 +1,5 @@
 /**
- * Comparing device results with goldens: exact, or within a tolerance the way the reference's
+ * Comparing device results with goldens: exact, or within a tolerance the way the upstream runner's
  * `allclose(rtol, atol)` does (|actual − expected| ≤ atol + rtol·|expected|). NaN never matches.
  */
 import type { Mismatch } from './types';
@@ -36,10 +36,10 @@ export interface Tolerance {
   rtol: number;
 }
 
-/** Exact comparison (the reference's `RTOL = ATOL = 0`). */
+/** Exact comparison (the upstream runner's `RTOL = ATOL = 0`). */
 export const EXACT: Tolerance = { atol: 0, rtol: 0 };
 
-/** The float-math tolerance of the reference's matmul/add workload (1e-3 both). */
+/** The float-math tolerance of the upstream runner's matmul/add workload (1e-3 both). */
 export const FLOAT_1E3: Tolerance = { atol: 1e-3, rtol: 1e-3 };
 
 /** Whether `actual` matches `expected` within `tol` (NaN never matches; exact compare treats 0 and −0 alike). */

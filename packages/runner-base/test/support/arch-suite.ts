@@ -5,7 +5,7 @@
  * diagnostics off.
  *
  * What differs per arch is data ({@link ArchRunnerTarget}); what a test expects of an arch comes
- * from SPEC §9 through that data, never from the runner under test.
+ * from the hardware facts in that data, never from the runner under test.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -46,7 +46,7 @@ export interface ArchRunnerTarget {
   bin: string;
   /** Whether the CLI has `--dep-gen`. */
   supportsDepGen: boolean;
-  /** SPEC §9 numbers of the arch. */
+  /** core-count numbers of the arch. */
   expected: {
     maxBlockDim: number;
     aicpuSchedulerThreads: number;
@@ -172,7 +172,7 @@ export function describeArchWorkloads(target: ArchRunnerTarget): void {
       await runner?.finalize();
     });
 
-    test(`the device has the ${target.arch} shape of SPEC §9`, () => {
+    test(`the device has the ${target.arch} shape`, () => {
       const props = runner!.deviceProperties;
       expect(props.arch).toBe(target.arch);
       expect(props.platform).toBe(target.simPlatform);
@@ -632,8 +632,41 @@ export function describeArchCli(target: ArchRunnerTarget): void {
       expect(cap.stderr()).toMatch(message);
     });
 
+    test('run on hardware is refused before any device is opened: exit 2 with the explanation', async () => {
+      const cap = captureIo();
+      // No vendor runtime here: opening a device would fail with HAL_LIBRARY_NOT_FOUND (exit 3).
+      const code = await target.cli(['run', 'dummy_task', '--platform', target.arch], cap.io);
+      expect(code).toBe(2);
+      expect(cap.stderr()).toContain(`cannot run on ${target.arch} in this version`);
+      expect(cap.stderr()).toContain('ccec');
+      expect(cap.stderr()).not.toContain('HAL_');
+      expect(cap.stdout()).toBe('');
+    });
+
+    test('cache info and cache clean report and empty the cache directory', async () => {
+      const saved = process.env['NPURUN_CACHE_DIR'];
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npurun-cli-cache-'));
+      process.env['NPURUN_CACHE_DIR'] = dir;
+      try {
+        fs.mkdirSync(path.join(dir, 'device-programs'));
+        fs.writeFileSync(path.join(dir, 'device-programs', 'x.so'), Buffer.alloc(2048));
+        const info = captureIo();
+        expect(await target.cli(['cache', 'info'], info.io)).toBe(0);
+        expect(info.stdout()).toContain(dir);
+        expect(info.stdout()).toContain('1 files');
+        const clean = captureIo();
+        expect(await target.cli(['cache', 'clean'], clean.io)).toBe(0);
+        expect(clean.stdout()).toContain('removed 1 files');
+        expect(fs.existsSync(path.join(dir, 'device-programs'))).toBe(false);
+      } finally {
+        if (saved === undefined) delete process.env['NPURUN_CACHE_DIR'];
+        else process.env['NPURUN_CACHE_DIR'] = saved;
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     // The CLI bounds --block-dim by 1024; the device's own maximum is checked by the runner, and
-    // that rejection is still reported as bad usage (SPEC §12).
+    // that rejection is still reported as bad usage.
     test('a --block-dim above the arch maximum exits 2 (usage) naming the range', async () => {
       const cap = captureIo();
       const code = await target.cli(['run', 'spmd_basic', '--block-dim', String(target.expected.maxBlockDim + 1)], cap.io);

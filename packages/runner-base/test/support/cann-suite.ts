@@ -39,7 +39,7 @@ export type VendorLibrary = NonNullable<NonNullable<Parameters<FakeCannHarness['
 
 /** What the shared CANN suite needs to know about one arch package, beyond its simulator target. */
 export interface CannRunnerTarget {
-  /** The same arch as the simulator suite sees it: its name and SPEC §9 numbers. */
+  /** The same arch as the simulator suite sees it: its name and core-count numbers. */
   arch: ArchRunnerTarget;
   /** Creates a runner on the hardware platform (the package's `XRunner.create`). */
   create(options: DeviceRunnerOptions & { executors: ExecutorBinaries }): Promise<DeviceRunnerBase>;
@@ -179,7 +179,7 @@ export function describeCannRun(target: CannRunnerTarget): void {
   const uploadPlace = target.kernelArgsUpload === 'beforeAicpuLaunch' ? 'before' : 'after';
 
   describe(`a full ${arch} run`, () => {
-    it(`makes exactly the reference calls: KernelArgs uploaded ${uploadPlace} the AI CPU launches${ffts === undefined ? ', no FFTS query' : ''}, waits off the JS thread`, async () => {
+    it(`makes exactly the calls the upstream runner makes: KernelArgs uploaded ${uploadPlace} the AI CPU launches${ffts === undefined ? ', no FFTS query' : ''}, waits off the JS thread`, async () => {
       const log = fake().startLog();
       const runner = await create();
       expect(log.count()).toBe(0); // the device opens on first use

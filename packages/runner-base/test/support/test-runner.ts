@@ -8,7 +8,7 @@ import { DeviceRunnerBase, type DeviceRunnerOptions, type KernelArgsUploadPoint,
 import { FakeCollector, type CollectorMethod } from './fake-collector';
 import { FakeHal, fakeFactory, type FakeHalOptions } from './fake-hal';
 
-/** a2a3's KernelArgs (SPEC §9), declared with the layout helper, under the C name the executors include. */
+/** a2a3's KernelArgs, declared with the layout helper, under the C name the executors include. */
 export const TestKernelArgs = struct(
   'npurun_kernel_args',
   {

@@ -1,0 +1,5 @@
+// The arch package is the whole API (shared suite: runner-base/test/support/api-suite.ts).
+import * as api from '../src';
+import { describeArchApi } from '../../runner-base/test/support/api-suite';
+
+describeArchApi('@npurun/runner-a5', api as unknown as Record<string, unknown>, (platform) => api.A5Runner.create({ platform: platform as 'a5sim' }), 'a2a3sim');
