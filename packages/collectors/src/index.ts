@@ -17,6 +17,8 @@ export { ResourceLedger, initAllOrNothing } from './framework/lifecycle';
 export { Poller, type PollerOptions, type PollTick } from './framework/poller';
 export { RecordSpool, type SpoolChunk } from './framework/spool';
 export { TextFileWriter } from './export/text-writer';
+export { ByteOut, AsciiLiteral, ascii, MemorySink, DEFAULT_CHUNK_BYTES, type ByteSink } from './export/byte-out';
+export { TimeSlicer, DEFAULT_SLICE_MS, yieldToEventLoop, runSliced, runToEnd } from './framework/slicer';
 export * from './memory';
 export * from './protocol/geometry';
 export * from './protocol/queues';
@@ -33,6 +35,7 @@ export { L2SwimlaneCollector, L2_PERF_RECORDS_FILE, SWIMLANE_TRACE_FILE, type L2
 export { L2TaskStore, TASK_ROW, type L2TaskRow, type PhaseClass } from './l2-swimlane/task-store';
 export { AicoreJoin } from './l2-swimlane/join';
 export { writeL2PerfJson, type L2ExportMeta } from './l2-swimlane/export-json';
+export { writeL2PerfJsonText } from './l2-swimlane/export-json-text';
 export { writeSwimlaneTrace, coreTid, aicpuTid, coreLaneName, DUMMY_TID, SCOPE_TID, type TraceMeta } from './l2-swimlane/export-trace';
 export type { HostTask, TraceProcess, PmuSample, PmuSamples, ScopeBoundary, TraceInputs } from './trace/inputs';
 export { combineArrows, hostEdges, arrowName, type ArrowSource, type DependencyArrow } from './trace/arrows';

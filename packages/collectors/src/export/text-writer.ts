@@ -7,11 +7,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import { CollectorError, CollectorErrorCode, describeError } from '../errors';
+import type { ByteSink } from './byte-out';
 
 const FLUSH_AT = 64 * 1024;
+// Byte chunks may run this far ahead of the disk before the formatter waits: enough that
+// formatting the next chunk overlaps writing the last one, little enough to keep memory flat.
+const BYTES_AHEAD = 8 * 1024 * 1024;
 
 /** Writes text to a file through a stream with backpressure. */
-export class TextFileWriter {
+export class TextFileWriter implements ByteSink {
   private readonly stream: fs.WriteStream;
   private pending: string[] = [];
   private pendingLength = 0;
@@ -56,6 +60,23 @@ export class TextFileWriter {
     this.pendingLength += text.length;
     if (this.pendingLength < FLUSH_AT) return undefined;
     return this.flush();
+  }
+
+  /**
+   * Appends formatted bytes (see `ByteOut`), which the caller gives up. Returns a promise only when
+   * the file has fallen behind and the caller should wait.
+   */
+  writeBytes(chunk: Uint8Array): Promise<void> | undefined {
+    this.check();
+    if (this.pendingLength > 0) {
+      this.stream.write(this.pending.join(''));
+      this.bytes += this.pendingLength;
+      this.pending = [];
+      this.pendingLength = 0;
+    }
+    this.bytes += chunk.length;
+    this.stream.write(chunk);
+    return this.stream.writableLength > BYTES_AHEAD ? this.waitDrain() : undefined;
   }
 
   private flush(): Promise<void> | undefined {
