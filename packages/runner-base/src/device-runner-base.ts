@@ -50,6 +50,7 @@ import { StaticArenas } from './static-arenas';
 import { toByteSize, toDeviceAddress, toIntInRange } from './validate';
 import { buildTaskTable } from './task-table';
 import { runIdentity, toRunTag } from './run-identity';
+import { readOutputsSliced } from './sliced-copy';
 import { traceExportOptions } from './trace-inputs';
 
 /** Opens a HAL device; injectable so tests can pass an in-memory device. */
@@ -611,7 +612,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       await this.teardownArchCollectors(ctx); // step 9 (arch; default: non-shared collectors)
       timings.collectorsTeardownMs = now() - t;
       deviceWallNs = this.readDeviceWall(state); // step 10
-      for (const o of settings.outputs) state.allocator.copyFromDevice(o.view, o.addr);
+      await readOutputsSliced(state.allocator, settings.outputs);
     } catch (e) {
       failure = e;
       await this.abortRunCollectors(ctx);
@@ -936,7 +937,9 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     const errors: unknown[] = [];
     for (const entry of ctx.collectors) {
       try {
-        entry.collector.finalize();
+        // Sliced where the collector offers it: freeing hundreds of buffers must not stall the caller.
+        if (entry.collector.finalizeAsync !== undefined) await entry.collector.finalizeAsync();
+        else entry.collector.finalize();
       } catch (e) {
         errors.push(e);
       }

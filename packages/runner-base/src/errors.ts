@@ -46,6 +46,8 @@ export const RunnerErrorCode = {
   DeviceTaskFailed: 'RUN_TASK_FAILED',
   /** Tearing down a run or the runner failed in one or more steps; the causes are in `errors`. */
   TeardownFailed: 'RUNNER_TEARDOWN_FAILED',
+  /** A workload's compute worker (inputs, goldens) failed or exited before it answered. */
+  ComputeFailed: 'WORKLOAD_COMPUTE_FAILED',
 } as const;
 
 /** One of the values of {@link RunnerErrorCode}. */
