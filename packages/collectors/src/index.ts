@@ -18,7 +18,7 @@ export { Poller, type PollerOptions, type PollTick } from './framework/poller';
 export { RecordSpool, type SpoolChunk } from './framework/spool';
 export { TextFileWriter } from './export/text-writer';
 export { ByteOut, AsciiLiteral, ascii, MemorySink, DEFAULT_CHUNK_BYTES, type ByteSink } from './export/byte-out';
-export { TimeSlicer, DEFAULT_SLICE_MS, yieldToEventLoop, runSliced, runToEnd } from './framework/slicer';
+export { TimeSlicer, DEFAULT_SLICE_MS, turnDeadline, yieldToEventLoop, runSliced, runToEnd } from './framework/slicer';
 export * from './memory';
 export * from './protocol/geometry';
 export * from './protocol/queues';

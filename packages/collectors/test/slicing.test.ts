@@ -20,6 +20,8 @@ import {
   runToEnd,
   TensorDumpCollector,
   TimeSlicer,
+  turnDeadline,
+  yieldToEventLoop,
 } from '../src';
 import type { DrainEngine } from '../src/framework/drain-engine';
 import type { FakeDeviceMemory } from './helpers/fake-memory';
@@ -71,6 +73,7 @@ describe('slicer', () => {
   });
 
   test('a slice is due once its budget is used; pause starts a new one', async () => {
+    await yieldToEventLoop(); // a turn of its own, whose shared budget nothing has used yet
     const s = new TimeSlicer(1000);
     expect(s.due).toBe(false);
     expect(s.pauseIfDue()).toBeUndefined();
@@ -79,6 +82,16 @@ describe('slicer', () => {
     const before = z.deadline;
     await z.pause();
     expect(z.deadline).toBeGreaterThanOrEqual(before);
+  });
+
+  test('sliced work resumed in the same turn shares its budget', async () => {
+    await yieldToEventLoop();
+    const first = turnDeadline(50);
+    expect(turnDeadline(1000)).toBe(first); // same turn: the first caller's deadline
+    const s = new TimeSlicer(1000);
+    expect(s.deadline).toBe(first);
+    await yieldToEventLoop();
+    expect(turnDeadline(1000)).toBeGreaterThan(first + 500); // a new turn, a new budget
   });
 
   test('a generator that throws rejects runSliced with its error', async () => {

@@ -10,8 +10,8 @@
 import { TimeSlicer } from '@npurun/collectors';
 import type { DeviceReadback } from './run-types';
 
-/** Bytes per piece: a copy this size takes well under a millisecond. */
-export const COPY_PIECE_BYTES = 1 << 20;
+/** Bytes per piece: a copy this size, page faults included, takes well under a millisecond. */
+export const COPY_PIECE_BYTES = 256 * 1024;
 
 /** The copies this module needs (a runner, its allocator, or the HAL device). */
 export interface CopyTarget {

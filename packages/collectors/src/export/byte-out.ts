@@ -47,6 +47,9 @@ export function ascii(text: string): AsciiLiteral {
 const SLACK = 64;
 /** Default chunk size: large writes, and few enough of them that handing one over is negligible. */
 export const DEFAULT_CHUNK_BYTES = 1 << 20;
+// Chunks start this small and double up to the chunk size: small files (most exports) then cost
+// little memory, and fewer large allocations mean fewer collections triggered by external memory.
+const FIRST_CHUNK_BYTES = 64 * 1024;
 const TWO_POW_32 = 4294967296;
 const TWO_POW_21 = 2097152;
 // Above this, x·1000 is no longer held to a thousandth of a unit: toFixed decides.
@@ -71,6 +74,7 @@ export class ByteOut {
   private view: DataView;
   private limit: number;
   private pos = 0;
+  private size: number;
   private waiting: Promise<void> | undefined;
   private handed = 0;
 
@@ -82,9 +86,10 @@ export class ByteOut {
     private readonly sink: ByteSink,
     private readonly chunkBytes: number = DEFAULT_CHUNK_BYTES,
   ) {
-    this.bytes = allocate(chunkBytes);
+    this.size = Math.min(chunkBytes, FIRST_CHUNK_BYTES);
+    this.bytes = allocate(this.size);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
-    this.limit = chunkBytes;
+    this.limit = this.size;
   }
 
   /** Bytes formatted so far (handed over or not). */
@@ -269,9 +274,12 @@ export class ByteOut {
     this.pos += bytes.length;
   }
 
-  /** Hands what is formatted over to the sink and returns the sink's wait, if any. */
+  /**
+   * Hands what is formatted over to the sink and returns the sink's wait, if any. Nothing is
+   * allocated until more is written (after a {@link reserve}, as always).
+   */
   flush(): Promise<void> | undefined {
-    if (this.pos > 0) this.handOver(0);
+    this.handOver(-1);
     return this.takeWait();
   }
 
@@ -291,13 +299,15 @@ export class ByteOut {
     return w;
   }
 
+  /** Hands the chunk over; then makes room for `next` bytes, or none (`-1`: allocated on demand). */
   private handOver(next: number): void {
     if (this.pos > 0) {
       const wait = this.sink.writeBytes(this.bytes.subarray(0, this.pos));
       if (wait !== undefined) this.waiting = this.waiting === undefined ? wait : Promise.all([this.waiting, wait]).then(() => undefined);
       this.handed += this.pos;
+      this.size = Math.min(this.chunkBytes, 2 * this.size);
     }
-    const size = Math.max(this.chunkBytes, next);
+    const size = next < 0 ? 0 : Math.max(this.size, next);
     this.bytes = allocate(size);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     this.limit = size;

@@ -10,7 +10,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { archConstants, type ArchConstants } from '../arch';
 import type {
   CollectorAddresses,
@@ -27,7 +26,7 @@ import { validateContext, type CollectorContext } from './context';
 import { DrainEngine, type CollectedBuffer } from './drain-engine';
 import { initAllOrNothing, initAllOrNothingSliced, type ResourceLedger } from './lifecycle';
 import { Poller } from './poller';
-import { DEFAULT_SLICE_MS, runToEnd, TimeSlicer } from './slicer';
+import { runToEnd, TimeSlicer, turnDeadline } from './slicer';
 
 type State = 'created' | 'initializing' | 'initialized' | 'running' | 'stopped' | 'finalized';
 
@@ -203,7 +202,8 @@ export abstract class CollectorBase implements RunCollector {
       throw new CollectorError(CollectorErrorCode.InvalidState, this.op('start'), `start needs an initialized collector (state: ${this.state})`);
     }
     const engine = this.engine!;
-    this.poller = new Poller(() => engine.tick(performance.now() + DEFAULT_SLICE_MS), this.ctx.poll);
+    // Every collector's pass shares the turn's budget: five collectors polling must not add up.
+    this.poller = new Poller(() => engine.tick(turnDeadline()), this.ctx.poll);
     this.poller.start();
     this.state = 'running';
   }

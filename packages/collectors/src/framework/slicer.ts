@@ -7,11 +7,36 @@
  *
  * Work written once as a generator (`yield` at every point where pausing is safe) can be run both
  * ways: to the end at once ({@link runToEnd}, for synchronous APIs) or sliced ({@link runSliced}).
+ *
+ * Several pieces of sliced work (each collector's drain, an export, a payload copy) often resume
+ * in the same turn of the event loop, one after another. They share that turn's budget
+ * ({@link turnDeadline}), so together they still hand the loop back after about one slice.
  */
 import { performance } from 'node:perf_hooks';
 
 /** Default slice: long enough that pausing costs nothing measurable, short enough to stay unnoticed. */
 export const DEFAULT_SLICE_MS = 4;
+
+let turnEnd = 0;
+let turnOpen = false;
+
+/**
+ * The deadline all sliced work shares in the current turn of the event loop: set by the first
+ * caller in a turn to `budgetMs` from then, and forgotten when the loop moves on (an immediate
+ * queued now runs before any work that pauses after this call resumes).
+ */
+export function turnDeadline(budgetMs: number = DEFAULT_SLICE_MS): number {
+  if (!turnOpen) {
+    turnOpen = true;
+    turnEnd = performance.now() + budgetMs;
+    setImmediate(closeTurn);
+  }
+  return turnEnd;
+}
+
+function closeTurn(): void {
+  turnOpen = false;
+}
 
 /** Resolves after one turn of the event loop (timers and I/O callbacks get to run first). */
 export function yieldToEventLoop(): Promise<void> {
@@ -25,14 +50,14 @@ export class TimeSlicer {
   /** @param budgetMs the length of a slice, ms */
   constructor(readonly budgetMs: number = DEFAULT_SLICE_MS) {}
 
-  /** Whether the current slice is used up. */
+  /** Whether the current slice (or the turn's shared budget) is used up. */
   get due(): boolean {
-    return performance.now() - this.start >= this.budgetMs;
+    return performance.now() >= this.deadline;
   }
 
-  /** When the current slice ends, on the `performance.now()` clock. */
+  /** When the current slice ends, on the `performance.now()` clock: its own end or the turn's, if sooner. */
   get deadline(): number {
-    return this.start + this.budgetMs;
+    return Math.min(this.start + this.budgetMs, turnDeadline(this.budgetMs));
   }
 
   /** Starts a new slice now (after work that already gave the event loop a turn). */

@@ -42,7 +42,7 @@ const P_X2 = AicpuPhaseRecord.offsetOf('extra2');
 const RECORD_BOUND = 1024;
 const FANOUT_ID_BOUND = 24;
 // Records between pause checks: far below a slice at any realistic speed, far above the check's cost.
-const PACE_EVERY = 256;
+const PACE_EVERY = 64;
 
 const T_FIRST = ascii('\n    {"task_id": ');
 const T_NEXT = ascii(',\n    {"task_id": ');

@@ -108,7 +108,7 @@ function taskCoreKeyOfWords(low: number, high: number, core: number): number | s
 // An event's text without its names and labels stays under 400 bytes.
 const EVENT_BOUND = 1024;
 // Records between pause checks (see export-json.ts).
-const PACE_EVERY = 256;
+const PACE_EVERY = 64;
 const MAX_SAFE_HIGH = 2097152; // task ids with a high word below this are safe integers
 
 const X_TASK = ascii(',\n{"ph": "X", "cat": "task", "name": ');

@@ -28,7 +28,7 @@ export interface PmuRowLayout {
 }
 
 // Records between pause checks (see l2-swimlane/export-json.ts).
-const PACE_EVERY = 256;
+const PACE_EVERY = 64;
 
 /**
  * Streams `pmu.csv` (header, then one row per spooled record) into `out`, pausing for the event

@@ -49,7 +49,7 @@ export function formatScopeStatsRecord(view: DataView, at: number): string {
 }
 
 // Records between pause checks (see l2-swimlane/export-json.ts).
-const PACE_EVERY = 256;
+const PACE_EVERY = 64;
 
 /**
  * Streams the file into `out`: the metadata line, then one line per spooled record, pausing for the

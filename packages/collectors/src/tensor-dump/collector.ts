@@ -37,10 +37,26 @@ const ROW_OVERWRITTEN = R.size + 16;
 const ROW_BYTES = R.size + 24;
 const OFF_PAYLOAD = R.offsetOf('payloadOffset');
 const OFF_SIZE = R.offsetOf('payloadSize');
+// Field offsets of a spooled record, looked up once (the layout's lookup is by name).
+const F = {
+  ndims: R.offsetOf('ndims'),
+  shapes: R.offsetOf('shapes'),
+  strides: R.offsetOf('strides'),
+  taskId: R.offsetOf('taskId'),
+  subtaskId: R.offsetOf('subtaskId'),
+  funcId: R.offsetOf('funcId'),
+  role: R.offsetOf('role'),
+  stage: R.offsetOf('stage'),
+  argIndex: R.offsetOf('argIndex'),
+  dtype: R.offsetOf('dtype'),
+  isContiguous: R.offsetOf('isContiguous'),
+  startOffset: R.offsetOf('startOffset'),
+  truncated: R.offsetOf('truncated'),
+} as const;
 // Payload bytes copied per step: a bounded device read and file write between pauses.
-const PAYLOAD_PIECE = 512 * 1024;
+const PAYLOAD_PIECE = 256 * 1024;
 // Manifest entries between pause checks.
-const PACE_EVERY = 256;
+const PACE_EVERY = 64;
 
 /** Records taken from a buffer whose payloads are still to be copied. */
 interface PendingRecords {
@@ -225,14 +241,14 @@ export class TensorDumpCollector extends CollectorBase {
   private count(v: DataView, at: number, overwritten: boolean): void {
     const c = this.counts;
     c.total++;
-    const stage = v.getUint8(at + R.offsetOf('stage'));
-    const role = v.getUint8(at + R.offsetOf('role'));
+    const stage = v.getUint8(at + F.stage);
+    const role = v.getUint8(at + F.role);
     if (stage === 0) c.beforeDispatch++;
     else if (stage === 1) c.afterCompletion++;
     if (role === 0) c.input++;
     else if (role === 1) c.output++;
     else if (role === 2) c.inout++;
-    if (v.getUint8(at + R.offsetOf('truncated')) !== 0) c.truncated++;
+    if (v.getUint8(at + F.truncated) !== 0) c.truncated++;
     if (overwritten) c.droppedOverwrite++;
   }
 
@@ -312,25 +328,30 @@ export class TensorDumpCollector extends CollectorBase {
   }
 }
 
+
 function decodeRow(v: DataView, at: number) {
-  const ndims = Math.min(v.getUint8(at + R.offsetOf('ndims')), 5);
-  const shapes = R.offsetOf('shapes');
-  const strides = R.offsetOf('strides');
+  const ndims = Math.min(v.getUint8(at + F.ndims), 5);
+  const shape: number[] = [];
+  const strides: number[] = [];
+  for (let i = 0; i < ndims; i++) {
+    shape.push(v.getUint32(at + F.shapes + 4 * i, true));
+    strides.push(v.getUint32(at + F.strides + 4 * i, true));
+  }
   return {
-    taskId: v.getBigUint64(at + R.offsetOf('taskId'), true),
-    subtaskId: v.getUint8(at + R.offsetOf('subtaskId')),
-    funcId: v.getUint32(at + R.offsetOf('funcId'), true),
-    role: v.getUint8(at + R.offsetOf('role')),
-    stage: v.getUint8(at + R.offsetOf('stage')),
-    argIndex: v.getUint32(at + R.offsetOf('argIndex'), true),
-    dtype: v.getUint8(at + R.offsetOf('dtype')),
-    isContiguous: v.getUint8(at + R.offsetOf('isContiguous')) !== 0,
-    shape: Array.from({ length: ndims }, (_, i) => v.getUint32(at + shapes + 4 * i, true)),
-    strides: Array.from({ length: ndims }, (_, i) => v.getUint32(at + strides + 4 * i, true)),
-    startOffset: v.getBigUint64(at + R.offsetOf('startOffset'), true),
+    taskId: v.getBigUint64(at + F.taskId, true),
+    subtaskId: v.getUint8(at + F.subtaskId),
+    funcId: v.getUint32(at + F.funcId, true),
+    role: v.getUint8(at + F.role),
+    stage: v.getUint8(at + F.stage),
+    argIndex: v.getUint32(at + F.argIndex, true),
+    dtype: v.getUint8(at + F.dtype),
+    isContiguous: v.getUint8(at + F.isContiguous) !== 0,
+    shape,
+    strides,
+    startOffset: v.getBigUint64(at + F.startOffset, true),
     binOffset: Number(v.getBigUint64(at + ROW_BIN_OFFSET, true)),
     binSize: Number(v.getBigUint64(at + ROW_BIN_SIZE, true)),
-    truncated: v.getUint8(at + R.offsetOf('truncated')) !== 0,
+    truncated: v.getUint8(at + F.truncated) !== 0,
     overwritten: v.getUint8(at + ROW_OVERWRITTEN) !== 0,
   };
 }

@@ -99,7 +99,7 @@ export function serializeDepsJson(deps: DepsJson): string {
 }
 
 // Elements stringified between pause checks.
-const PACE_EVERY = 256;
+const PACE_EVERY = 16;
 
 /**
  * {@link serializeDepsJson}, one element at a time with a pause for the event loop whenever

@@ -70,7 +70,7 @@ export function compareTensor(
 }
 
 // Elements compared between pause checks: well under a millisecond each.
-const COMPARE_CHUNK = 1 << 16;
+const COMPARE_CHUNK = 1 << 14;
 
 /**
  * {@link compareTensor} for large tensors: compares a chunk at a time and gives the event loop a
