@@ -27,7 +27,7 @@ import {
   type ScopeBoundary,
   type TraceMeta,
 } from '../src';
-import { ByteOut, MemorySink } from '../src/export/byte-out';
+import { ascii, ByteOut, MemorySink } from '../src/export/byte-out';
 import { TimeSlicer } from '../src/framework/slicer';
 import { AicpuPhaseRecord } from '../src/l2-swimlane/layout';
 import { formatCsvRows } from '../src/pmu/csv';
@@ -101,7 +101,16 @@ describe('ByteOut prints what JavaScript prints', () => {
     }
     expect(print((w) => w.latin1('0123456789'))).toBe('0123456789');
     expect(print((w) => w.raw(Buffer.from('raw bytes')))).toBe('raw bytes');
-    expect(() => new ByteOut(new MemorySink()).lit({ text: '', length: 0, words: new Uint32Array(0) })).not.toThrow();
+    expect(() => new ByteOut(new MemorySink()).lit({ text: '', length: 0, words: new Float64Array(0) })).not.toThrow();
+    // Every ASCII byte survives the 8-byte words literals are stored as, at any length and offset.
+    const all = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)).join('');
+    for (let len = 0; len <= 20; len++) {
+      for (const start of [0, 1, 119]) {
+        const text = all.slice(start, start + len) + '\x7f'.repeat(len % 3);
+        expect(print((w) => (w.byte(120), w.lit(ascii(text)), w.byte(121)))).toBe(`x${text}y`);
+      }
+    }
+    expect(() => ascii('café')).toThrow(RangeError);
     const sink = new MemorySink();
     const w = new ByteOut(sink, 64);
     let expected = '';

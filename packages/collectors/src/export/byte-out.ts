@@ -17,14 +17,19 @@ export interface ByteSink {
   writeBytes(chunk: Uint8Array): Promise<void> | undefined;
 }
 
-/** Constant ASCII text prepared for {@link ByteOut.lit}: its bytes as little-endian 32-bit words. */
+/**
+ * Constant ASCII text prepared for {@link ByteOut.lit}: its bytes as 8-byte little-endian words,
+ * stored as doubles so one store writes eight bytes. ASCII bytes are below 0x80, so no word has
+ * the exponent bits of a NaN or an infinity: every word is an ordinary double and is stored back
+ * bit for bit.
+ */
 export class AsciiLiteral {
   /** The text. */
   readonly text: string;
   /** Bytes of the text. */
   readonly length: number;
-  /** The bytes, four per word, zero-padded at the end. */
-  readonly words: Uint32Array;
+  /** The bytes, eight per word, zero-padded at the end. */
+  readonly words: Float64Array;
 
   /**
    * @throws RangeError for text that is not plain ASCII
@@ -33,8 +38,11 @@ export class AsciiLiteral {
     if (!/^[\x00-\x7f]*$/.test(text)) throw new RangeError(`AsciiLiteral: not ASCII: ${JSON.stringify(text)}`);
     this.text = text;
     this.length = text.length;
-    this.words = new Uint32Array(Math.ceil(text.length / 4));
-    for (let i = 0; i < text.length; i++) this.words[i >>> 2]! |= text.charCodeAt(i) << (8 * (i & 3));
+    const bytes = new Uint8Array(8 * Math.ceil(text.length / 8));
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    const view = new DataView(bytes.buffer);
+    this.words = new Float64Array(bytes.length / 8);
+    for (let k = 0; k < this.words.length; k++) this.words[k] = view.getFloat64(8 * k, true);
   }
 }
 
@@ -43,7 +51,7 @@ export function ascii(text: string): AsciiLiteral {
   return new AsciiLiteral(text);
 }
 
-// Literal words may run up to 3 bytes past the literal; numbers never write past what they reserve.
+// Literal words may run up to 7 bytes past the literal; numbers never write past what they reserve.
 const SLACK = 64;
 /** Default chunk size: large writes, and few enough of them that handing one over is negligible. */
 export const DEFAULT_CHUNK_BYTES = 1 << 20;
@@ -110,7 +118,7 @@ export class ByteOut {
     const w = l.words;
     const v = this.view;
     const p = this.pos;
-    for (let k = 0; k < w.length; k++) v.setUint32(p + 4 * k, w[k]!, true);
+    for (let k = 0; k < w.length; k++) v.setFloat64(p + 8 * k, w[k]!, true);
     this.pos = p + l.length;
   }
 

@@ -13,6 +13,7 @@ import { ascii, ByteOut, type AsciiLiteral, type ByteSink } from '../export/byte
 import { TimeSlicer } from '../framework/slicer';
 import { AicpuPhaseRecord } from './layout';
 import { PHASE_DISPATCH, phaseName } from './phases';
+import type { SpoolChunk } from '../framework/spool';
 import { TASK_ROW, type L2TaskStore, type PhaseClass } from './task-store';
 import { relativeMicrosAt, timeBaseWords } from './time';
 
@@ -43,6 +44,8 @@ const RECORD_BOUND = 1024;
 const FANOUT_ID_BOUND = 24;
 // Records between pause checks: far below a slice at any realistic speed, far above the check's cost.
 const PACE_EVERY = 64;
+// Task rows formatted per synchronous call (see formatTaskRows), between pause checks.
+const RANGE_ROWS = 256;
 
 const T_FIRST = ascii('\n    {"task_id": ');
 const T_NEXT = ascii(',\n    {"task_id": ');
@@ -94,72 +97,28 @@ function phaseLiterals(arch: Arch): (id: number) => AsciiLiteral {
 export async function writeL2PerfJson(out: ByteSink, store: L2TaskStore, meta: L2ExportMeta, slicer: TimeSlicer = new TimeSlicer()): Promise<void> {
   const w = new ByteOut(out);
   const { low: baseLow, high: baseHigh } = timeBaseWords(store.base);
-  const hz = meta.timestampHz;
   const a5 = meta.arch === 'a5';
-  const withFanout = a5 && meta.level >= 2;
   w.latin1(`{\n  "l2_perf_level": ${meta.level},\n  "incomplete": ${meta.incomplete},\n  "tasks": [`);
-  let first = true;
-  const fanoutChunks = a5 ? store.fanout.chunks() : undefined;
-  let fanView: DataView | undefined;
-  let fanRows = 0;
-  let fanPos = 0;
-  let n = 0;
+  const rows: TaskRows = {
+    w,
+    baseLow,
+    baseHigh,
+    hz: meta.timestampHz,
+    a5,
+    withFanout: a5 && meta.level >= 2,
+    fanout: a5 ? store.fanout.chunks() : undefined,
+    fanView: undefined,
+    fanRows: 0,
+    fanPos: 0,
+    first: true,
+  };
   for (const chunk of store.tasks.chunks()) {
-    const v = chunk.view;
-    for (let r = 0; r < chunk.rows; r++) {
-      const at = r * TASK_ROW.bytes;
-      const fanCount = a5 ? v.getUint32(at + TASK_ROW.fanoutCount, true) : 0;
-      w.reserve(RECORD_BOUND + FANOUT_ID_BOUND * fanCount);
-      const idLow = v.getUint32(at + TASK_ROW.taskId, true);
-      const idHigh = v.getUint32(at + TASK_ROW.taskId + 4, true);
-      const start = relativeMicrosAt(v, at + TASK_ROW.start, baseLow, baseHigh, hz);
-      const end = relativeMicrosAt(v, at + TASK_ROW.end, baseLow, baseHigh, hz);
-      w.lit(first ? T_FIRST : T_NEXT);
-      w.u64(idLow, idHigh);
-      w.lit(T_FUNC);
-      w.u32(v.getUint32(at + TASK_ROW.funcId, true));
-      w.lit(T_CORE);
-      w.u32(v.getUint32(at + TASK_ROW.coreId, true));
-      w.lit(v.getInt32(at + TASK_ROW.coreType, true) === 0 ? T_AIC : T_AIV);
-      w.u32(idHigh);
-      w.lit(T_START);
-      w.fixed3(start);
-      w.lit(T_END);
-      w.fixed3(end);
-      w.lit(T_DURATION);
-      w.fixed3(Math.max(0, end - start));
-      w.lit(T_DISPATCH);
-      w.fixed3(relativeMicrosAt(v, at + TASK_ROW.dispatch, baseLow, baseHigh, hz));
-      w.lit(T_FINISH);
-      w.fixed3(relativeMicrosAt(v, at + TASK_ROW.finish, baseLow, baseHigh, hz));
-      if (a5) {
-        // Fan-out ids are always consumed (they are spooled in task order), printed from level 2.
-        if (withFanout) w.lit(T_FANOUT);
-        for (let i = 0; i < fanCount; i++) {
-          while (fanView === undefined || fanPos >= fanRows) {
-            const next = fanoutChunks!.next();
-            if (next.done === true) throw new Error('fan-out spool ended early');
-            fanView = next.value.view;
-            fanRows = next.value.rows;
-            fanPos = 0;
-          }
-          if (withFanout) {
-            if (i > 0) w.lit(COMMA_SPACE);
-            w.u64(fanView.getUint32(8 * fanPos, true), fanView.getUint32(8 * fanPos + 4, true));
-          }
-          fanPos++;
-        }
-        if (withFanout) {
-          w.lit(T_FANOUT_COUNT);
-          w.u32(fanCount);
-        }
-      }
-      w.byte(125);
-      first = false;
-      if (++n % PACE_EVERY === 0) await w.pace(slicer);
+    for (let from = 0; from < chunk.rows; from += RANGE_ROWS) {
+      formatTaskRows(rows, chunk.view, from, Math.min(chunk.rows, from + RANGE_ROWS));
+      await w.pace(slicer);
     }
   }
-  w.latin1(first ? ']' : '\n  ]');
+  w.latin1(rows.first ? ']' : '\n  ]');
   if (meta.level >= 3) {
     w.latin1(',\n  "aicpu_scheduler_phases": [');
     await writePhaseArrays(w, store, 'sched', meta, slicer);
@@ -173,6 +132,84 @@ export async function writeL2PerfJson(out: ByteSink, store: L2TaskStore, meta: L
   if (meta.coreToThread !== undefined) w.latin1(`,\n  "core_to_thread": [${meta.coreToThread.join(', ')}]`);
   w.latin1('\n}\n');
   await w.flush();
+}
+
+/** The state of the task array's formatting across ranges of rows. */
+interface TaskRows {
+  readonly w: ByteOut;
+  readonly baseLow: number;
+  readonly baseHigh: number;
+  readonly hz: number;
+  readonly a5: boolean;
+  readonly withFanout: boolean;
+  /** The fan-out spool, read alongside the tasks (a5). */
+  readonly fanout: Generator<SpoolChunk> | undefined;
+  fanView: DataView | undefined;
+  fanRows: number;
+  fanPos: number;
+  first: boolean;
+}
+
+/**
+ * Formats task rows `[from, to)` of a spool chunk. Synchronous and kept apart from the async
+ * loop around it, so the optimizing compiler sees one tight loop.
+ */
+function formatTaskRows(s: TaskRows, v: DataView, from: number, to: number): void {
+  const { w, baseLow, baseHigh, hz, a5 } = s;
+  for (let r = from; r < to; r++) {
+    const at = r * TASK_ROW.bytes;
+    const fanCount = a5 ? v.getUint32(at + TASK_ROW.fanoutCount, true) : 0;
+    w.reserve(RECORD_BOUND + FANOUT_ID_BOUND * fanCount);
+    const idLow = v.getUint32(at + TASK_ROW.taskId, true);
+    const idHigh = v.getUint32(at + TASK_ROW.taskId + 4, true);
+    const start = relativeMicrosAt(v, at + TASK_ROW.start, baseLow, baseHigh, hz);
+    const end = relativeMicrosAt(v, at + TASK_ROW.end, baseLow, baseHigh, hz);
+    w.lit(s.first ? T_FIRST : T_NEXT);
+    s.first = false;
+    w.u64(idLow, idHigh);
+    w.lit(T_FUNC);
+    w.u32(v.getUint32(at + TASK_ROW.funcId, true));
+    w.lit(T_CORE);
+    w.u32(v.getUint32(at + TASK_ROW.coreId, true));
+    w.lit(v.getInt32(at + TASK_ROW.coreType, true) === 0 ? T_AIC : T_AIV);
+    w.u32(idHigh);
+    w.lit(T_START);
+    w.fixed3(start);
+    w.lit(T_END);
+    w.fixed3(end);
+    w.lit(T_DURATION);
+    w.fixed3(Math.max(0, end - start));
+    w.lit(T_DISPATCH);
+    w.fixed3(relativeMicrosAt(v, at + TASK_ROW.dispatch, baseLow, baseHigh, hz));
+    w.lit(T_FINISH);
+    w.fixed3(relativeMicrosAt(v, at + TASK_ROW.finish, baseLow, baseHigh, hz));
+    if (a5) formatFanout(s, fanCount);
+    w.byte(125);
+  }
+}
+
+/** The fan-out ids of one a5 task: always consumed (they are spooled in task order), printed from level 2. */
+function formatFanout(s: TaskRows, count: number): void {
+  const w = s.w;
+  if (s.withFanout) w.lit(T_FANOUT);
+  for (let i = 0; i < count; i++) {
+    while (s.fanView === undefined || s.fanPos >= s.fanRows) {
+      const next = s.fanout!.next();
+      if (next.done === true) throw new Error('fan-out spool ended early');
+      s.fanView = next.value.view;
+      s.fanRows = next.value.rows;
+      s.fanPos = 0;
+    }
+    if (s.withFanout) {
+      if (i > 0) w.lit(COMMA_SPACE);
+      w.u64(s.fanView.getUint32(8 * s.fanPos, true), s.fanView.getUint32(8 * s.fanPos + 4, true));
+    }
+    s.fanPos++;
+  }
+  if (s.withFanout) {
+    w.lit(T_FANOUT_COUNT);
+    w.u32(count);
+  }
 }
 
 async function writePhaseArrays(w: ByteOut, store: L2TaskStore, cls: PhaseClass, meta: L2ExportMeta, slicer: TimeSlicer): Promise<void> {
