@@ -3,6 +3,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { performance } = require('node:perf_hooks');
 const c = require('../dist');
 
 const [, , name, arg] = process.argv;
@@ -23,7 +24,12 @@ function task(i) {
   return { taskId: BigInt(i), start, end: start + 25n, dispatch: start - 3n, finish: start + 30n, funcId: i % 7, coreId: core, coreType: core < 24 ? 0 : 1, fanout: [] };
 }
 
-async function exportCase() {
+/**
+ * Export of n spooled tasks to l2_perf_records.json with `writer`: the byte formatter the collector
+ * uses, or the string-building writer it replaced (the baseline). Reports throughput, peak RSS
+ * growth over the export, and the longest event-loop stall during it (1 ms timer).
+ */
+async function exportCase(writer) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npurun-bench-'));
   try {
     const store = new c.L2TaskStore(dir, 4);
@@ -32,46 +38,37 @@ async function exportCase() {
     global.gc?.();
     const before = process.memoryUsage.rss();
     const s = sampler();
+    const stalls = stallMonitor();
     const t0 = process.hrtime.bigint();
     const out = await c.TextFileWriter.open(path.join(dir, 'l2_perf_records.json'), 'bench');
-    await c.writeL2PerfJson(out, store, { arch: 'a2a3', level: 2, timestampHz: 50_000_000, coreToThread: undefined, incomplete: false });
+    const write = writer === 'text' ? c.writeL2PerfJsonText : c.writeL2PerfJson;
+    await write(out, store, { arch: 'a2a3', level: 2, timestampHz: 50_000_000, coreToThread: undefined, incomplete: false });
     await out.close();
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const peak = s.stop();
+    const maxStallMs = stalls.stop();
     store.dispose();
-    return { recordsPerSec: n / secs, rssGrowthMiB: (peak - before) / MiB, seconds: secs };
+    return { recordsPerSec: n / secs, rssGrowthMiB: (peak - before) / MiB, seconds: secs, maxStallMs };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function stringifyCase() {
-  const before = process.memoryUsage.rss();
-  let peak = before;
-  const t0 = process.hrtime.bigint();
-  try {
-    // The records as plain objects, times already converted to µs, as a naive exporter holds them.
-    const hz = 50_000_000;
-    const base = 1_000_000n - 3n;
-    const tasks = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const t = task(i);
-      const us = (x) => Number(((Number(x - base) * 1e6) / hz).toFixed(3));
-      tasks[i] = { task_id: i, func_id: t.funcId, core_id: t.coreId, core_type: t.coreType === 0 ? 'aic' : 'aiv', ring_id: 0,
-        start_time_us: us(t.start), end_time_us: us(t.end), duration_us: 0.5, dispatch_time_us: us(t.dispatch), finish_time_us: us(t.finish) };
-      if ((i & 0xfffff) === 0) peak = Math.max(peak, process.memoryUsage.rss());
-    }
-    peak = Math.max(peak, process.memoryUsage.rss());
-    const text = JSON.stringify({ l2_perf_level: 2, tasks });
-    peak = Math.max(peak, process.memoryUsage.rss());
-    const file = path.join(os.tmpdir(), `npurun-bench-stringify-${process.pid}.json`);
-    fs.writeFileSync(file, text);
-    fs.rmSync(file);
-    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-    return { recordsPerSec: n / secs, rssGrowthMiB: (peak - before) / MiB, seconds: secs };
-  } catch (err) {
-    return { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
-  }
+/** Longest gap between 1 ms timer callbacks, ms (how long the event loop was held at once). */
+function stallMonitor() {
+  let last = performance.now();
+  let worst = 0;
+  const t = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+  }, 1);
+  return {
+    stop: () => {
+      clearInterval(t);
+      return Math.max(worst, performance.now() - last);
+    },
+  };
 }
 
 async function drainCase() {
@@ -116,8 +113,8 @@ async function drainCase() {
 
 (async () => {
   let r;
-  if (name === 'export') r = await exportCase();
-  else if (name === 'stringify') r = stringifyCase();
+  if (name === 'export') r = await exportCase('bytes');
+  else if (name === 'export-text') r = await exportCase('text');
   else if (name === 'drain') r = await drainCase();
   else throw new Error(`unknown case ${name}`);
   process.stdout.write(JSON.stringify(r) + '\n');

@@ -119,6 +119,11 @@ export interface RunCollector {
   readonly name: DiagnosticName;
   /** Allocates and initializes device buffers; all-or-nothing (rolls back on failure). */
   init(): CollectorAddresses;
+  /**
+   * {@link init} without holding the event loop: it pauses between buffer allocations. Runners
+   * use it when a collector offers it.
+   */
+  initAsync?(): Promise<CollectorAddresses>;
   /** Starts draining device buffers while the device runs. */
   start(): void;
   /** Stops draining (after the streams finished or failed). */
@@ -133,4 +138,9 @@ export interface RunCollector {
   exportFiles(outputDir: string, options: ExportOptions): Promise<string[]>;
   /** Frees (and unmaps) every device buffer; safe to call more than once. */
   finalize(): void;
+  /**
+   * {@link finalize} without holding the event loop: it pauses between buffer releases. Runners
+   * use it at the end of a run when a collector offers it.
+   */
+  finalizeAsync?(): Promise<void>;
 }

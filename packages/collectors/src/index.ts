@@ -24,6 +24,8 @@ export { makeDirectory } from './export/make-dir';
 export { noteUnrecordedOutputs, markOutputsRecorded, unrecordedOutputs, removeUnrecordedOutputs } from './export/unrecorded-outputs';
 export { createSpoolDir, spoolDirOwner, removeStaleSpools, removeProcessSpools } from './framework/spool-dirs';
 export { isProcessAlive } from './framework/process-alive';
+export { ByteOut, AsciiLiteral, ascii, MemorySink, DEFAULT_CHUNK_BYTES, type ByteSink } from './export/byte-out';
+export { TimeSlicer, DEFAULT_SLICE_MS, turnDeadline, yieldToEventLoop, runSliced, runToEnd } from './framework/slicer';
 export * from './memory';
 export * from './protocol/geometry';
 export * from './protocol/queues';
@@ -41,6 +43,7 @@ export { L2TaskStore, TASK_ROW, type L2TaskRow, type PhaseClass } from './l2-swi
 export type { PendingTask } from './l2-swimlane/join';
 export { AicoreJoin } from './l2-swimlane/join';
 export { writeL2PerfJson, type L2ExportMeta } from './l2-swimlane/export-json';
+export { writeL2PerfJsonText } from './l2-swimlane/export-json-text';
 export { writeSwimlaneTrace, coreTid, aicpuTid, coreLaneName, DUMMY_TID, SCOPE_TID, type TraceMeta } from './l2-swimlane/export-trace';
 export type { HostTask, TraceProcess, PmuSample, PmuSamples, ScopeBoundary, TraceInputs } from './trace/inputs';
 export { combineArrows, hostEdges, arrowName, type ArrowSource, type DependencyArrow } from './trace/arrows';

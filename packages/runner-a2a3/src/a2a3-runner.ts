@@ -70,9 +70,9 @@ export class A2A3Runner extends DeviceRunnerBase {
     return new A2A3Runner(await resolveArchSpec(A2A3_ARCH, { ...options, executors }), options);
   }
 
-  protected override initDiagnostics(ctx: RunContext): void {
-    this.collectorWiring.initRun(ctx, { memory: this.deviceMemory, properties: this.deviceProperties, deviceId: this.deviceId });
-    initDepGen(ctx, this.deviceMemory, this.deviceProperties, this.deviceId);
+  protected override async initDiagnostics(ctx: RunContext): Promise<void> {
+    await this.collectorWiring.initRun(ctx, { memory: this.deviceMemory, properties: this.deviceProperties, deviceId: this.deviceId });
+    await initDepGen(ctx, this.deviceMemory, this.deviceProperties, this.deviceId);
   }
 
   protected override async teardownSharedCollectorsAfterRun(ctx: RunContext): Promise<void> {

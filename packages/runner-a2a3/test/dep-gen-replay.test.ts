@@ -1,8 +1,9 @@
 // dep_gen replay: records → deps.json, as a pure function.
 import { DepGenArgType, DepGenFlag, DepGenOverflowRecord, DepGenRecord, DepGenTensor, DEP_GEN_INVALID_TASK_ID } from '../src/dep-gen/layout';
 import { decodeRecords, type CapturedRecord, type CapturedTask, type CapturedTensor } from '../src/dep-gen/records';
-import { dependencyEdgesOf, replayDeps } from '../src/dep-gen/replay';
-import { serializeDepsJson } from '../src/dep-gen/deps-json';
+import { dependencyEdgesOf, replayDeps, replayDepsSteps } from '../src/dep-gen/replay';
+import { runSliced, TimeSlicer } from '@npurun/collectors';
+import { serializeDepsJson, serializeDepsJsonSliced } from '../src/dep-gen/deps-json';
 import { depsTensorId } from '../src/dep-gen/tensor-id';
 import { regionOverlap } from '../src/dep-gen/overlap';
 
@@ -167,6 +168,26 @@ describe('replayDeps', () => {
     expect(unfinished.problems).toEqual(['task 1: overflow chain ended without its last record']);
     expect(replayDeps([task(1n), task(1n)]).problems).toEqual(['task 1 was submitted twice']);
     expect(replayDeps([{ ...task(2n), tensorCount: 17 }]).problems).toEqual(['task 2: tensor_count 17 exceeds 16']);
+  });
+
+  it('sliced replay and serialization give the same deps.json as the one-shot ones', async () => {
+    // A chain of 600 tasks over shared buffers: creators, tensormap entries, explicit deps, dummies.
+    const records: CapturedRecord[] = [];
+    for (let i = 0; i < 600; i++) {
+      const buf = 0x10000n + BigInt(i % 7) * 0x1000n;
+      const args: Array<[number, CapturedTensor]> = [
+        [DepGenArgType.input, tensor(buf, { ownerTaskId: i > 0 ? BigInt(i - 1) : DEP_GEN_INVALID_TASK_ID })],
+        [i % 3 === 0 ? DepGenArgType.inout : DepGenArgType.outputExisting, tensor(buf + 0x800n)],
+      ];
+      records.push(task(BigInt(i), i % 50 === 49 ? [] : args, i % 11 === 0 && i > 0 ? [BigInt(i - 5)] : []));
+    }
+    const once = replayDeps(records);
+    const sliced = await runSliced(replayDepsSteps(records), new TimeSlicer(0));
+    expect(sliced).toEqual(once);
+    expect(once.deps.edges.length).toBeGreaterThan(600);
+    expect(await serializeDepsJsonSliced(once.deps, new TimeSlicer(0))).toBe(serializeDepsJson(once.deps));
+    const empty = { tasks: [], tensors: [], edges: [] };
+    expect(await serializeDepsJsonSliced(empty)).toBe(serializeDepsJson(empty));
   });
 
   it('names unknown dtypes and arg types UNKNOWN and reports no element count for them', () => {

@@ -62,8 +62,8 @@ export class A5Runner extends DeviceRunnerBase {
     return new A5Runner(await resolveArchSpec(A5_ARCH, opts), opts);
   }
 
-  protected override initDiagnostics(ctx: RunContext): void {
-    this.collectorWiring.initRun(ctx, { memory: this.deviceMemory, properties: this.deviceProperties, deviceId: this.deviceId });
+  protected override async initDiagnostics(ctx: RunContext): Promise<void> {
+    await this.collectorWiring.initRun(ctx, { memory: this.deviceMemory, properties: this.deviceProperties, deviceId: this.deviceId });
   }
 
   /**

@@ -114,11 +114,14 @@ export class SharedCollectorWiring<K extends CommonKernelArgs> {
    * run untouched. Then publishes the addresses, sets the flag bits, registers the collectors with
    * the run and records what ran in `ctx.runInfo` (PMU values are marked simulated on a simulator).
    *
+   * Collectors that offer `initAsync` are initialized with it, so allocating their buffers never
+   * holds the event loop for long.
+   *
    * @returns the collectors, in registration order
    * @throws whatever a collector's creation or `init()` throws (`COLLECTOR_*`);
    *   InvalidArgumentError when the field map does not fit a collector's addresses
    */
-  initRun(ctx: RunContext, device: CollectorDevice): RunCollector[] {
+  async initRun(ctx: RunContext, device: CollectorDevice): Promise<RunCollector[]> {
     this.lastRun = ctx;
     const specs = sharedCollectorSpecs(ctx.settings.diagnostics);
     if (specs.length === 0) return [];
@@ -135,7 +138,10 @@ export class SharedCollectorWiring<K extends CommonKernelArgs> {
     const created = specs.map((s) => this.factory(collectorCtx, s));
     const initialized: { collector: RunCollector; addresses: CollectorAddresses }[] = [];
     try {
-      for (const collector of created) initialized.push({ collector, addresses: collector.init() });
+      for (const collector of created) {
+        const addresses = collector.initAsync !== undefined ? await collector.initAsync() : collector.init();
+        initialized.push({ collector, addresses });
+      }
       // Staged on a copy, so a field-map error leaves the run's KernelArgs as they were.
       const staged = ctx.kernelArgs.slice();
       let flags = this.fieldLayout.readField(staged, 'enableProfilingFlag') as number;

@@ -55,6 +55,7 @@ import { StaticArenas } from './static-arenas';
 import { toByteSize, toDeviceAddress, toIntInRange } from './validate';
 import { buildTaskTable } from './task-table';
 import { runIdentity, toRunTag } from './run-identity';
+import { readOutputsSliced } from './sliced-copy';
 import { traceExportOptions } from './trace-inputs';
 
 /** Opens a HAL device; injectable so tests can pass an in-memory device. */
@@ -774,7 +775,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       timings.collectorsTeardownMs = now() - t;
       abort.throwIfAborted();
       deviceWallNs = this.readDeviceWall(state); // step 10
-      for (const o of settings.outputs) copyFromDeviceView(state.allocator, o.view, o.addr);
+      await readOutputsSliced(state.allocator, settings.outputs);
     } catch (e) {
       failure = abort.aborted && !(e instanceof RunAbortedError) ? abort.error(this.faultReason !== null ? `the runner is now faulted: ${this.faultReason}` : undefined, e) : e;
       await this.abortRunCollectors(ctx, abort.aborted);
@@ -1226,7 +1227,9 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     const errors: unknown[] = [];
     for (const entry of ctx.collectors) {
       try {
-        entry.collector.finalize();
+        // Sliced where the collector offers it: freeing hundreds of buffers must not stall the caller.
+        if (entry.collector.finalizeAsync !== undefined) await entry.collector.finalizeAsync();
+        else entry.collector.finalize();
       } catch (e) {
         errors.push(e);
       }

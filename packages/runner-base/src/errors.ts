@@ -52,6 +52,8 @@ export const RunnerErrorCode = {
   OutputDirectory: 'RUNNER_OUTPUT_DIR',
   /** The command line was wrong (an unknown command, option or value); the CLI exits 2. */
   Usage: 'CLI_USAGE',
+  /** A workload's compute worker (inputs, goldens) failed or exited before it answered. */
+  ComputeFailed: 'WORKLOAD_COMPUTE_FAILED',
 } as const;
 
 /** One of the values of {@link RunnerErrorCode}. */

@@ -33,6 +33,7 @@ export { runIdentity, toRunTag, type RunIdentity } from './run-identity';
 export { tracePid, traceProcessName, traceExportOptions } from './trace-inputs';
 export { RunContext, type RunCollectorEntry, type CollectorPhase } from './run-context';
 export * from './collector-wiring';
+export { copyToDeviceSliced, copyFromDeviceSliced, zeroDeviceSliced, readOutputsSliced, COPY_PIECE_BYTES, type CopyTarget } from './sliced-copy';
 export { normalizeDiagnostics, enabledDiagnostics } from './diagnostics';
 export {
   buildRunJson,

@@ -74,11 +74,11 @@ describe('SharedCollectorWiring', () => {
     expect(sharedCollectorSpecs({ depGen: true })).toEqual([]);
   });
 
-  test('publishes every address, sets the flag bits and registers each collector', () => {
+  test('publishes every address, sets the flag bits and registers each collector', async () => {
     const journal: string[] = [];
     const made: FakeCollector[] = [];
     const ctx = context(ALL);
-    const got = wiring(journal, made).initRun(ctx, device_());
+    const got = await wiring(journal, made).initRun(ctx, device_());
     expect(got).toHaveLength(4);
     const k = TestKernelArgs.decode(ctx.kernelArgs);
     const byName = new Map(made.map((c) => [c.name, c.published]));
@@ -99,31 +99,26 @@ describe('SharedCollectorWiring', () => {
     for (const c of made) c.finalize();
   });
 
-  test('a failing init finalizes the collectors already initialized and leaves the run untouched', () => {
+  test('a failing init finalizes the collectors already initialized and leaves the run untouched', async () => {
     const journal: string[] = [];
     const made: FakeCollector[] = [];
     const ctx = context(ALL);
     const before = allocator.memoryStats();
-    expect(() => wiring(journal, made, 'scopeStats').initRun(ctx, device_())).toThrow('scopeStats.init failed (injected)');
+    await expect(wiring(journal, made, 'scopeStats').initRun(ctx, device_())).rejects.toThrow('scopeStats.init failed (injected)');
     expect(journal).toEqual(['tensorDump.init', 'pmu.init', 'scopeStats.init', 'pmu.finalize', 'tensorDump.finalize']);
     expect(allocator.memoryStats()).toEqual(before);
     expect(ctx.collectors).toEqual([]);
     expect(Array.from(ctx.kernelArgs)).toEqual(new Array(TestKernelArgs.size).fill(0));
   });
 
-  test('a field map that does not fit the addresses is an error, rolled back like a failed init', () => {
+  test('a field map that does not fit the addresses is an error, rolled back like a failed init', async () => {
     const journal: string[] = [];
     const made: FakeCollector[] = [];
     const ctx = context({ l2Swimlane: 1 });
     const fields = { ...FIELDS, ringTable: { l2Swimlane: 'l2Table' as const } };
-    const err = (() => {
-      try {
-        wiring(journal, made, undefined, fields).initRun(ctx, device_());
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
+    const err = await wiring(journal, made, undefined, fields)
+      .initRun(ctx, device_())
+      .then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect(err).toMatchObject({ code: 'RUNNER_INVALID_ARGUMENT', param: 'fields.ringTable.l2Swimlane' });
     expect(journal).toEqual(['l2Swimlane.init', 'l2Swimlane.finalize']);
@@ -137,7 +132,7 @@ describe('SharedCollectorWiring', () => {
     const journal: string[] = [];
     const made: FakeCollector[] = [];
     const w = wiring(journal, made, undefined, FIELDS, mode);
-    w.initRun(context({ l2Swimlane: 2 }), device_());
+    await w.initRun(context({ l2Swimlane: 2 }), device_());
     journal.length = 0;
     await w.finalizeRunner();
     await w.finalizeRunner();
@@ -149,7 +144,7 @@ describe('SharedCollectorWiring', () => {
     const journal: string[] = [];
     const made: FakeCollector[] = [];
     const w = wiring(journal, made);
-    w.initRun(context({ l2Swimlane: 2, pmu: 2 }), device_());
+    await w.initRun(context({ l2Swimlane: 2, pmu: 2 }), device_());
     made[0]!.failing.add('finalize');
     await expect(w.finalizeRunner()).rejects.toBeInstanceOf(TeardownError);
     expect(journal.filter((j) => j.endsWith('finalize'))).toEqual(['pmu.finalize', 'l2Swimlane.finalize']);

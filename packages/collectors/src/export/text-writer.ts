@@ -13,8 +13,12 @@ import { once } from 'node:events';
 import { commitTemporary, temporaryPathFor } from './atomic-file';
 import { makeDirectory } from './make-dir';
 import { OutputWriteError } from './output-error';
+import type { ByteSink } from './byte-out';
 
 const FLUSH_AT = 64 * 1024;
+// Byte chunks may run this far ahead of the disk before the formatter waits: enough that
+// formatting the next chunk overlaps writing the last one, little enough to keep memory flat.
+const BYTES_AHEAD = 8 * 1024 * 1024;
 
 /** Options of {@link TextFileWriter.open}. */
 export interface TextFileWriterOptions {
@@ -25,7 +29,7 @@ export interface TextFileWriterOptions {
 }
 
 /** Writes text to a file through a stream with backpressure; the file appears only when closed. */
-export class TextFileWriter {
+export class TextFileWriter implements ByteSink {
   private readonly stream: fs.WriteStream;
   private pending: string[] = [];
   private pendingLength = 0;
@@ -87,6 +91,26 @@ export class TextFileWriter {
     this.pendingLength += text.length;
     if (this.pendingLength < FLUSH_AT) return undefined;
     return this.flush();
+  }
+
+  /**
+   * Appends formatted bytes (see `ByteOut`), which the caller gives up. Returns a promise only when
+   * the file has fallen behind and the caller should wait.
+   *
+   * @throws OutputWriteError once the stream failed, or the signal's reason once aborted (the
+   *   temporary is removed either way)
+   */
+  writeBytes(chunk: Uint8Array): Promise<void> | undefined {
+    this.check();
+    if (this.pendingLength > 0) {
+      this.stream.write(this.pending.join(''));
+      this.bytes += this.pendingLength;
+      this.pending = [];
+      this.pendingLength = 0;
+    }
+    this.bytes += chunk.length;
+    this.stream.write(chunk);
+    return this.stream.writableLength > BYTES_AHEAD ? this.waitDrain() : undefined;
   }
 
   private flush(): Promise<void> | undefined {

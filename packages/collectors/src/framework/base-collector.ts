@@ -2,6 +2,10 @@
  * The lifecycle every collector shares: init (all-or-nothing) → start (drain while the device
  * runs) → stop (final drain) → reconcile → export → finalize (exactly once). A subclass supplies
  * its geometry, its header contents, what to do with each buffer, its counters and its files.
+ *
+ * None of it holds the event loop for long: a drain pass ends at its time slice, the final drains
+ * pause between passes, and {@link CollectorBase.initAsync} and {@link CollectorBase.finalizeAsync}
+ * pause between buffer allocations and releases (see `slicer.ts`).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,11 +24,21 @@ import { createDeviceAccess, type DeviceAccess, type SharedRegion } from '../mem
 import type { ProtocolGeometry } from '../protocol/geometry';
 import { validateContext, type CollectorContext } from './context';
 import { DrainEngine, type CollectedBuffer } from './drain-engine';
-import { initAllOrNothing, type ResourceLedger } from './lifecycle';
+import { initAllOrNothing, initAllOrNothingSliced, type ResourceLedger } from './lifecycle';
 import { Poller } from './poller';
+import { runToEnd, TimeSlicer, turnDeadline } from './slicer';
 import { createSpoolDir } from './spool-dirs';
 
-type State = 'created' | 'initialized' | 'running' | 'stopped' | 'finalized';
+type State = 'created' | 'initializing' | 'initialized' | 'running' | 'stopped' | 'finalized';
+
+/** What init acquired, published only once all of it succeeded. */
+interface InitResult {
+  readonly base: bigint;
+  readonly shared: SharedRegion;
+  readonly engine: DrainEngine;
+  readonly setup: SetupResult;
+  readonly spoolDir: string;
+}
 
 /** Device-side counters a collector reads at reconcile. */
 export interface DeviceCounters {
@@ -101,33 +115,75 @@ export abstract class CollectorBase implements RunCollector {
     return [];
   }
 
+  /**
+   * Finishes work {@link onBuffer} left pending (e.g. payload copies done in slices). Called after
+   * every final drain; its failure counts as a drain failure. Default: nothing pending.
+   */
+  protected settle(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** Whether {@link init} succeeded and {@link finalize} has not run. */
   get isInitialized(): boolean {
-    return this.state !== 'created' && this.state !== 'finalized';
+    return this.state !== 'created' && this.state !== 'initializing' && this.state !== 'finalized';
   }
 
   /** @inheritDoc */
   init(): CollectorAddresses {
+    const op = this.checkInit();
+    const { value, ledger } = initAllOrNothing(op, (ledger) => runToEnd(this.initSteps(op, ledger)));
+    return this.publish(value, ledger);
+  }
+
+  /**
+   * {@link init}, pausing for the event loop between buffer allocations whenever a slice is used
+   * up, so initializing a collector with hundreds of buffers never stalls the caller.
+   */
+  async initAsync(): Promise<CollectorAddresses> {
+    const op = this.checkInit();
+    this.state = 'initializing';
+    let result: { value: InitResult; ledger: ResourceLedger };
+    try {
+      result = await initAllOrNothingSliced(op, (ledger) => this.initSteps(op, ledger));
+    } catch (err) {
+      if (this.state === 'initializing') this.state = 'created';
+      throw err;
+    }
+    if (this.state !== 'initializing') {
+      // finalize() ran while init paused: what init acquired is released here instead.
+      result.ledger.releaseAll(op);
+      throw new CollectorError(CollectorErrorCode.InvalidState, op, 'the collector was finalized while it initialized');
+    }
+    return this.publish(result.value, result.ledger);
+  }
+
+  private checkInit(): string {
     if (this.state !== 'created') {
       throw new CollectorError(CollectorErrorCode.InvalidState, this.op('init'), `init is allowed once, on a new collector (state: ${this.state})`);
     }
-    const op = this.op('init');
-    const { value, ledger } = initAllOrNothing(op, (ledger) => {
-      const geometry = this.geometry();
-      const memory = this.ctx.memory;
-      const base = ledger.acquire(`${op} shared region`, () => memory.alloc(geometry.sharedBytes), (a) => memory.free(a));
-      const shared = ledger.acquire(`${op} shared view`, () => this.access.region(base, geometry.sharedBytes), (r) => r.release());
-      shared.bytes.fill(0);
-      const spoolDir = createSpoolDir(this.ctx.spoolDir ?? os.tmpdir(), this.name);
-      ledger.add(`${op} spool dir`, () => fs.rmSync(spoolDir, { recursive: true, force: true }));
-      this.spoolDir = spoolDir;
-      const setup = this.setup(shared, ledger, geometry);
-      const engine = new DrainEngine(op, geometry, shared, this.access, memory, ledger, (b) => this.onBuffer(b), this.ctx.engine);
-      engine.prime();
-      // The one bulk write: the device has not started, so nothing it owns can be rolled back.
-      shared.pushAll();
-      return { base, shared, engine, setup, spoolDir };
-    });
+    return this.op('init');
+  }
+
+  private *initSteps(op: string, ledger: ResourceLedger): Generator<void, InitResult, undefined> {
+    const geometry = this.geometry();
+    const memory = this.ctx.memory;
+    const base = ledger.acquire(`${op} shared region`, () => memory.alloc(geometry.sharedBytes), (a) => memory.free(a));
+    const shared = ledger.acquire(`${op} shared view`, () => this.access.region(base, geometry.sharedBytes), (r) => r.release());
+    shared.bytes.fill(0);
+    const spoolDir = createSpoolDir(this.ctx.spoolDir ?? os.tmpdir(), this.name);
+    ledger.add(`${op} spool dir`, () => fs.rmSync(spoolDir, { recursive: true, force: true }));
+    this.spoolDir = spoolDir;
+    yield;
+    const setup = this.setup(shared, ledger, geometry);
+    yield;
+    const engine = new DrainEngine(op, geometry, shared, this.access, memory, ledger, (b) => this.onBuffer(b), this.ctx.engine);
+    yield* engine.primeSteps();
+    // The one bulk write: the device has not started, so nothing it owns can be rolled back.
+    shared.pushAll();
+    return { base, shared, engine, setup, spoolDir };
+  }
+
+  private publish(value: InitResult, ledger: ResourceLedger): CollectorAddresses {
     // Publish only after everything succeeded (the upstream runner's #1169 use-after-free came from
     // publishing before the rollback guard committed).
     this.ledger = ledger;
@@ -150,7 +206,8 @@ export abstract class CollectorBase implements RunCollector {
       throw new CollectorError(CollectorErrorCode.InvalidState, this.op('start'), `start needs an initialized collector (state: ${this.state})`);
     }
     const engine = this.engine!;
-    this.poller = new Poller(() => engine.tick(), this.ctx.poll);
+    // Every collector's pass shares the turn's budget: five collectors polling must not add up.
+    this.poller = new Poller(() => engine.tick(turnDeadline()), this.ctx.poll);
     this.poller.start();
     this.state = 'running';
   }
@@ -162,12 +219,23 @@ export abstract class CollectorBase implements RunCollector {
     this.state = 'stopped';
     if (this.poller!.error === undefined) {
       try {
-        this.engine!.drainAll();
+        await this.drainSliced();
       } catch (err) {
         this.drainError = err;
       }
     }
-    await Promise.resolve();
+    try {
+      await this.settle();
+    } catch (err) {
+      this.drainError ??= err;
+    }
+  }
+
+  /** Drains until a pass finds nothing, one time slice per pass. */
+  private async drainSliced(): Promise<void> {
+    const engine = this.engine!;
+    const slicer = new TimeSlicer();
+    while (engine.tick(slicer.deadline) > 0) await slicer.pauseIfDue();
   }
 
   private drainError: unknown;
@@ -184,7 +252,8 @@ export abstract class CollectorBase implements RunCollector {
     if (failure !== undefined) notes.push(`draining failed: ${describeError(failure)}`);
     else {
       try {
-        engine.drainAll();
+        await this.drainSliced();
+        await this.settle();
       } catch (err) {
         notes.push(`final drain failed: ${describeError(err)}`);
       }
@@ -194,6 +263,11 @@ export abstract class CollectorBase implements RunCollector {
       const records = leftovers.reduce((s, l) => s + l.count, 0);
       if (options.incomplete === true) {
         const got = engine.recoverLeftovers();
+        try {
+          await this.settle();
+        } catch (err) {
+          notes.push(`handling the recovered records failed: ${describeError(err)}`);
+        }
         notes.push(`recovered ${got} record(s) from ${leftovers.length} buffer(s) the device never flushed (incomplete run)`);
         leftovers = [];
       } else {
@@ -225,7 +299,7 @@ export abstract class CollectorBase implements RunCollector {
 
   /** @inheritDoc */
   async exportFiles(outputDir: string, options: ExportOptions): Promise<string[]> {
-    if (this.state === 'created' || this.state === 'finalized') {
+    if (this.state === 'created' || this.state === 'initializing' || this.state === 'finalized') {
       throw new CollectorError(CollectorErrorCode.InvalidState, this.op('exportFiles'), `export needs an initialized collector (state: ${this.state})`);
     }
     if (typeof outputDir !== 'string' || outputDir === '') {
@@ -243,7 +317,21 @@ export abstract class CollectorBase implements RunCollector {
 
   /** @inheritDoc */
   finalize(): void {
-    if (this.state === 'finalized') return;
+    this.takeForFinalize()?.releaseAll(this.op('finalize'));
+  }
+
+  /**
+   * {@link finalize}, pausing for the event loop between buffer releases whenever a slice is used
+   * up. Once it has started, {@link finalize} has nothing left to do (every buffer is released
+   * exactly once).
+   */
+  async finalizeAsync(): Promise<void> {
+    await this.takeForFinalize()?.releaseAllSliced(this.op('finalize'));
+  }
+
+  /** Moves to `finalized` and hands over the ledger to release, if there is one. */
+  private takeForFinalize(): ResourceLedger | undefined {
+    if (this.state === 'finalized') return undefined;
     const prior = this.state;
     this.state = 'finalized';
     this.poller?.stop();
@@ -252,6 +340,6 @@ export abstract class CollectorBase implements RunCollector {
     this.ledger = undefined;
     this.shared = undefined;
     this.engine = undefined;
-    if (prior !== 'created' && ledger !== undefined) ledger.releaseAll(this.op('finalize'));
+    return prior !== 'created' ? ledger : undefined;
   }
 }

@@ -7,6 +7,7 @@
  * shadow copies (a5). It never drops a buffer on the host side: a popped buffer is consumed
  * synchronously before its entry is released, so there is no host-side queue to fill up.
  */
+import { performance } from 'node:perf_hooks';
 import type { CollectorDeviceMemory } from '../collector';
 import { CollectorError, CollectorErrorCode } from '../errors';
 import { freeQueueLayout, ReadyQueueEntry } from '../layout/common';
@@ -14,6 +15,7 @@ import type { DeviceAccess, DeviceWindow, SharedRegion } from '../memory/access'
 import type { PoolGeometry, ProtocolGeometry, ReadyEntry } from '../protocol/geometry';
 import { freeQueueOccupancy, freeQueueSlot, nextCounter, readyQueuePending } from '../protocol/queues';
 import type { ResourceLedger } from './lifecycle';
+import { runToEnd } from './slicer';
 
 /** A full buffer as delivered to the collector. The views are valid only during the call. */
 export interface CollectedBuffer {
@@ -86,6 +88,7 @@ export class DrainEngine {
   private readonly fqTailOffsets: number[];
   private readonly statesStart: number;
   private readonly firstCounter: number;
+  private firstQueue = 0;
 
   constructor(
     private readonly op: string,
@@ -121,23 +124,49 @@ export class DrainEngine {
    * caller pushes the image before the device runs). Run inside the collector's init.
    */
   prime(): void {
-    this.geometry.pools.forEach((pool, i) => {
-      this.shared.view.setUint32(this.fqHeadOffsets[i]!, this.firstCounter, true);
-      this.shared.view.setUint32(this.fqTailOffsets[i]!, this.firstCounter, true);
-      for (let n = 0; n < pool.preallocate; n++) this.recycled[pool.kind]!.push(this.allocate(pool.kind));
-      this.topUp(i, false);
-    });
+    runToEnd(this.primeSteps());
   }
 
   /**
-   * One pass: pops every ready entry of every thread, consumes it, refills, then tops every free
-   * queue up. Returns the number of buffers consumed (0 = idle).
+   * {@link prime} as a generator that yields after each buffer it allocates (allocating and
+   * mapping a buffer is a device call, and a collector may preallocate hundreds), so a caller can
+   * pause between them (see `framework/slicer.ts`).
    */
-  tick(): number {
+  *primeSteps(): Generator<void, void, undefined> {
+    for (let i = 0; i < this.geometry.pools.length; i++) {
+      const pool = this.geometry.pools[i]!;
+      this.shared.view.setUint32(this.fqHeadOffsets[i]!, this.firstCounter, true);
+      this.shared.view.setUint32(this.fqTailOffsets[i]!, this.firstCounter, true);
+      for (let n = 0; n < pool.preallocate; n++) {
+        this.recycled[pool.kind]!.push(this.allocate(pool.kind));
+        yield;
+      }
+      this.topUp(i, false);
+    }
+  }
+
+  /**
+   * One pass: pops ready entries of every thread, consumes them, refills, then tops every free
+   * queue up. Returns the number of buffers consumed (0 = idle).
+   *
+   * @param deadline on the `performance.now()` clock: once it has passed, the pass consumes no
+   *   further entry (those left wait for the next pass), so one pass stays short however much the
+   *   device has queued
+   */
+  tick(deadline: number = Infinity): number {
     const rq = this.geometry.readyQueues;
     this.shared.pull(rq.headsOffset, rq.tailsOffset + 4 * rq.threads - rq.headsOffset);
     let consumed = 0;
-    for (let q = 0; q < rq.threads; q++) consumed += this.drainQueue(q);
+    // A pass cut short by its deadline starts the next one at the next queue, so no queue starves.
+    const first = this.firstQueue;
+    for (let k = 0; k < rq.threads; k++) {
+      const q = (first + k) % rq.threads;
+      consumed += this.drainQueue(q, deadline);
+      if (consumed > 0 && deadline !== Infinity && performance.now() > deadline) {
+        this.firstQueue = (q + 1) % rq.threads;
+        break;
+      }
+    }
     this.shared.pull(this.statesStart, this.geometry.sharedBytes - this.statesStart);
     for (let i = 0; i < this.geometry.pools.length; i++) this.topUp(i, true);
     return consumed;
@@ -195,7 +224,7 @@ export class DrainEngine {
     return Math.min(new DataView(raw.buffer, raw.byteOffset, 4).getUint32(0, true), geo.capacity);
   }
 
-  private drainQueue(q: number): number {
+  private drainQueue(q: number, deadline: number): number {
     const rq = this.geometry.readyQueues;
     const view = this.shared.view;
     const headOff = rq.headsOffset + 4 * q;
@@ -220,6 +249,7 @@ export class DrainEngine {
       this.consumeEntry(entry);
       head = (head + 1) % rq.capacity;
       consumed++;
+      if (deadline !== Infinity && performance.now() > deadline) break;
     }
     this.shared.writeU32(headOff, head);
     return consumed;

@@ -8,6 +8,7 @@
  * throw; on success the collector publishes its state only after the last acquisition.
  */
 import { CollectorError, CollectorErrorCode, describeError } from '../errors';
+import { runSliced, runToEnd, TimeSlicer } from './slicer';
 
 interface Entry {
   readonly label: string;
@@ -44,6 +45,21 @@ export class ResourceLedger {
    * @throws CollectorError `COLLECTOR_RELEASE_FAILED` naming every release that failed.
    */
   releaseAll(op: string): void {
+    runToEnd(this.releaseSteps(op));
+  }
+
+  /**
+   * {@link releaseAll}, pausing for the event loop whenever `slicer`'s slice is used up (freeing
+   * and unmapping hundreds of buffers is a device call each). The resources are taken off the
+   * ledger at once, so a concurrent {@link releaseAll} never releases one twice.
+   *
+   * @throws CollectorError `COLLECTOR_RELEASE_FAILED` naming every release that failed.
+   */
+  releaseAllSliced(op: string, slicer: TimeSlicer = new TimeSlicer()): Promise<void> {
+    return runSliced(this.releaseSteps(op), slicer);
+  }
+
+  private *releaseSteps(op: string): Generator<void, void, undefined> {
     const entries = this.entries;
     this.entries = [];
     const failures: string[] = [];
@@ -54,6 +70,7 @@ export class ResourceLedger {
       } catch (err) {
         failures.push(`${entry.label}: ${describeError(err)}`);
       }
+      yield;
     }
     if (failures.length > 0) {
       throw new CollectorError(CollectorErrorCode.ReleaseFailed, op, `${failures.length} release(s) failed: ${failures.join('; ')}`);
@@ -71,13 +88,36 @@ export function initAllOrNothing<T>(op: string, body: (ledger: ResourceLedger) =
   try {
     return { value: body(ledger), ledger };
   } catch (err) {
-    let rollback = '';
-    try {
-      ledger.releaseAll(op);
-    } catch (releaseErr) {
-      rollback = `; rollback: ${describeError(releaseErr)}`;
-    }
-    if (err instanceof CollectorError && err.code === CollectorErrorCode.InvalidArgument && rollback === '') throw err;
-    throw new CollectorError(CollectorErrorCode.InitFailed, op, `${describeError(err)}${rollback}`, { cause: err });
+    throw rolledBack(op, err, ledger);
   }
+}
+
+/**
+ * {@link initAllOrNothing} for a body written as a generator of pause points: the event loop gets
+ * a turn at a pause point whenever `slicer`'s slice is used up. On failure everything acquired is
+ * released at once (no pause), as in {@link initAllOrNothing}.
+ */
+export async function initAllOrNothingSliced<T>(
+  op: string,
+  body: (ledger: ResourceLedger) => Generator<unknown, T, undefined>,
+  slicer: TimeSlicer = new TimeSlicer(),
+): Promise<{ value: T; ledger: ResourceLedger }> {
+  const ledger = new ResourceLedger();
+  try {
+    return { value: await runSliced(body(ledger), slicer), ledger };
+  } catch (err) {
+    throw rolledBack(op, err, ledger);
+  }
+}
+
+/** Releases what `ledger` holds after a failed init and returns the error to throw. */
+function rolledBack(op: string, err: unknown, ledger: ResourceLedger): unknown {
+  let rollback = '';
+  try {
+    ledger.releaseAll(op);
+  } catch (releaseErr) {
+    rollback = `; rollback: ${describeError(releaseErr)}`;
+  }
+  if (err instanceof CollectorError && err.code === CollectorErrorCode.InvalidArgument && rollback === '') return err;
+  return new CollectorError(CollectorErrorCode.InitFailed, op, `${describeError(err)}${rollback}`, { cause: err });
 }

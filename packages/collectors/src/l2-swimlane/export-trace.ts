@@ -18,10 +18,15 @@
  * - scope statistics as slices where the orchestrator's submits were timed (`trace/scope-slices.ts`).
  *
  * Timestamps are µs relative to the run's first timestamp.
+ *
+ * The per-record events (tasks, phases, PMU counters, arrows) are formatted into bytes
+ * (`export/byte-out.ts`) and every loop over records pauses for the event loop when its slice is
+ * used up, so a large trace neither builds strings per event nor stalls the caller.
  */
 import type { Arch } from '@npurun/hal-native';
 import type { DependencyEdge } from '../collector';
-import type { TextFileWriter } from '../export/text-writer';
+import { ascii, ByteOut, type ByteSink } from '../export/byte-out';
+import { TimeSlicer } from '../framework/slicer';
 import { arrowName, combineArrows } from '../trace/arrows';
 import { dummyCompletionTimes } from '../trace/dummies';
 import type { HostTask, TraceInputs } from '../trace/inputs';
@@ -29,7 +34,7 @@ import { pairScopes, scopeSlices } from '../trace/scope-slices';
 import { AicpuPhaseRecord } from './layout';
 import { phaseName } from './phases';
 import { TASK_ROW, type L2TaskStore, type PhaseClass } from './task-store';
-import { relativeMicros } from './time';
+import { relativeMicrosAt, timeBaseWords } from './time';
 
 /** Thread id of AI Core core `core`. */
 export function coreTid(core: number): number {
@@ -71,11 +76,6 @@ export interface TraceMeta {
   readonly inputs?: TraceInputs;
 }
 
-function num(x: number): string {
-  // Three decimals (ns resolution in µs); trims nothing so the output stays cheap to produce.
-  return x.toFixed(3);
-}
-
 function meta(pid: number, tid: number | undefined, name: string, value: string | number, key = 'name'): string {
   const t = tid === undefined ? '' : `, "tid": ${tid}`;
   return `{"ph": "M", "pid": ${pid}${t}, "name": "${name}", "args": {"${key}": ${JSON.stringify(value)}}}`;
@@ -99,18 +99,64 @@ function taskCoreKey(taskId: bigint, core: number): number | string {
   return taskId < 1n << 44n ? Number(taskId) * 256 + core : `${taskId}:${core}`;
 }
 
-/** Streams the trace into `out`. */
-export async function writeSwimlaneTrace(out: TextFileWriter, store: L2TaskStore, m: TraceMeta): Promise<void> {
+
+/** {@link taskCoreKey} of a task id given as two 32-bit halves. */
+function taskCoreKeyOfWords(low: number, high: number, core: number): number | string {
+  return high < 4096 ? (high * 4294967296 + low) * 256 + core : taskCoreKey((BigInt(high) << 32n) | BigInt(low), core);
+}
+
+// An event's text without its names and labels stays under 400 bytes.
+const EVENT_BOUND = 1024;
+// Records between pause checks (see export-json.ts).
+const PACE_EVERY = 64;
+const MAX_SAFE_HIGH = 2097152; // task ids with a high word below this are safe integers
+
+const X_TASK = ascii(',\n{"ph": "X", "cat": "task", "name": ');
+const X_PHASE = ascii(',\n{"ph": "X", "cat": "phase", "name": "');
+const E_PID = ascii(', "pid": ');
+const E_PID_AFTER_NAME = ascii('", "pid": ');
+const E_TID = ascii(', "tid": ');
+const E_TS = ascii(', "ts": ');
+const E_DUR = ascii(', "dur": ');
+const T_ARGS = ascii(', "args": {"task_id": ');
+const T_KERNEL = ascii(', "kernel": ');
+const T_FUNC = ascii(', "func_id": ');
+const T_AIC = ascii(', "core_type": "aic"');
+const T_AIV = ascii(', "core_type": "aiv"');
+const T_LABEL = ascii(', "label": ');
+const CLOSE2 = ascii('}}');
+const P_SCHED_ARGS = ascii(', "args": {"tasks_processed": ');
+const P_ORCH_ARGS = ascii(', "args": {"task_id": ');
+const C_COUNTER = ascii(',\n{"ph": "C", "name": ');
+const C_ARGS = ascii(', "args": {');
+const C_ZERO_ARGS = ascii(', "args": ');
+const CLOSE3 = ascii('}}');
+const F_START = ascii(',\n{"ph": "s", "cat": "flow", "name": "');
+const F_END = ascii(',\n{"ph": "f", "bp": "e", "cat": "flow", "name": "');
+const F_ID = ascii('", "id": ');
+const F_PRED = ascii(', "args": {"pred": ');
+const F_SUCC = ascii(', "succ": ');
+const F_SOURCE = ascii(', "source": "');
+const F_SOURCE_END = ascii('"}}');
+
+/**
+ * Streams the trace into `out` (a `TextFileWriter`, or any byte sink), pausing for the event loop
+ * whenever `slicer`'s slice is used up.
+ */
+export async function writeSwimlaneTrace(out: ByteSink, store: L2TaskStore, m: TraceMeta, slicer: TimeSlicer = new TimeSlicer()): Promise<void> {
   const inputs = m.inputs ?? {};
   const pid = inputs.process?.pid ?? m.deviceId;
   const hz = m.timestampHz;
-  const base = store.base;
+  const { low: baseLow, high: baseHigh } = timeBaseWords(store.base);
   const hostTasks: readonly HostTask[] = inputs.tasks ?? [];
   const hostById = new Map<number, HostTask>();
   for (const t of hostTasks) hostById.set(t.id, t);
   const deviceEdges = m.edges === undefined ? undefined : Array.from(m.edges);
   const arrows = combineArrows(inputs.tasks, deviceEdges);
   const pmu = inputs.pmu;
+  let paced = 0;
+  const w = new ByteOut(out);
+  const pace = (): Promise<void> | undefined => (++paced % PACE_EVERY === 0 ? w.pace(slicer) : undefined);
 
   // Pass 1 over the tasks: which cores ran something, where each task is drawn (for arrows and
   // dependency-only tasks), and each (task, core)'s span (for PMU counters).
@@ -125,18 +171,20 @@ export async function writeSwimlaneTrace(out: TextFileWriter, store: L2TaskStore
       const core = v.getUint32(at + TASK_ROW.coreId, true);
       usedCores.add(core);
       if (!wantAnchors && pmu === undefined) continue;
-      const taskId = v.getBigUint64(at + TASK_ROW.taskId, true);
-      const ts = relativeMicros(v.getBigUint64(at + TASK_ROW.start, true), base, hz);
-      const end = relativeMicros(v.getBigUint64(at + TASK_ROW.end, true), base, hz);
-      if (pmu !== undefined) spans.set(taskCoreKey(taskId, core), { ts, end });
-      if (wantAnchors && taskId <= BigInt(Number.MAX_SAFE_INTEGER)) {
-        const finish = relativeMicros(v.getBigUint64(at + TASK_ROW.finish, true), base, hz);
+      const idLow = v.getUint32(at + TASK_ROW.taskId, true);
+      const idHigh = v.getUint32(at + TASK_ROW.taskId + 4, true);
+      const ts = relativeMicrosAt(v, at + TASK_ROW.start, baseLow, baseHigh, hz);
+      const end = relativeMicrosAt(v, at + TASK_ROW.end, baseLow, baseHigh, hz);
+      if (pmu !== undefined) spans.set(taskCoreKeyOfWords(idLow, idHigh, core), { ts, end });
+      if (wantAnchors && idHigh < MAX_SAFE_HIGH) {
+        const finish = relativeMicrosAt(v, at + TASK_ROW.finish, baseLow, baseHigh, hz);
         const done = Math.max(end, finish);
-        const id = Number(taskId);
+        const id = idHigh * 4294967296 + idLow;
         const a = anchors.get(id);
         if (a === undefined) anchors.set(id, { tid: coreTid(core), ts, done });
         else a.done = Math.max(a.done, done);
       }
+      await pace();
     }
   }
 
@@ -154,14 +202,16 @@ export async function writeSwimlaneTrace(out: TextFileWriter, store: L2TaskStore
       phaseLanes.push({ t, cls });
       if (cls !== 'orch' || inputs.scopes === undefined) continue;
       for (const chunk of spool.chunks()) {
+        const v = chunk.view;
         for (let r = 0; r < chunk.rows; r++) {
           const at = r * AicpuPhaseRecord.size;
-          const id = chunk.view.getBigUint64(at + P_TASK, true);
-          if (id > BigInt(Number.MAX_SAFE_INTEGER)) continue;
-          submits.set(Number(id), {
-            start: relativeMicros(chunk.view.getBigUint64(at + P_START, true), base, hz),
-            end: relativeMicros(chunk.view.getBigUint64(at + P_END, true), base, hz),
+          const idHigh = v.getUint32(at + P_TASK + 4, true);
+          if (idHigh >= MAX_SAFE_HIGH) continue;
+          submits.set(idHigh * 4294967296 + v.getUint32(at + P_TASK, true), {
+            start: relativeMicrosAt(v, at + P_START, baseLow, baseHigh, hz),
+            end: relativeMicrosAt(v, at + P_END, baseLow, baseHigh, hz),
           });
+          await pace();
         }
       }
     }
@@ -181,112 +231,204 @@ export async function writeSwimlaneTrace(out: TextFileWriter, store: L2TaskStore
   if (dummyTimes.size > 0) lane(DUMMY_TID, 'dependency-only tasks', 301);
   for (const c of [...usedCores].sort((a, b) => a - b)) lane(coreTid(c), coreLaneName(c, m.numCores), 1000 + c);
   const other = { incomplete: m.incomplete, arch: m.arch, ...(inputs.process !== undefined ? { process: inputs.process.name } : {}) };
-  await out.write(`{"displayTimeUnit": "ns", "otherData": ${JSON.stringify(other)},\n"traceEvents": [\n`);
-  await out.write(events.join(',\n'));
+  w.utf8(`{"displayTimeUnit": "ns", "otherData": ${JSON.stringify(other)},\n"traceEvents": [\n`);
+  w.utf8(events.join(',\n'));
 
-  // Tasks.
+  // Tasks. Names are encoded once per kernel; a label makes a task's name its own.
   const names = m.kernelNames;
+  const kernelJson = new Map<number, { kernel: string; json: Uint8Array }>();
+  const kernelOf = (funcId: number): { kernel: string; json: Uint8Array } => {
+    let k = kernelJson.get(funcId);
+    if (k === undefined) {
+      const kernel = names?.get(funcId) ?? `func_${funcId}`;
+      k = { kernel, json: Buffer.from(JSON.stringify(kernel), 'utf8') };
+      kernelJson.set(funcId, k);
+    }
+    return k;
+  };
   for (const chunk of store.tasks.chunks()) {
     const v = chunk.view;
-    const parts: string[] = [];
     for (let r = 0; r < chunk.rows; r++) {
       const at = r * TASK_ROW.bytes;
-      const taskId = v.getBigUint64(at + TASK_ROW.taskId, true);
+      const idLow = v.getUint32(at + TASK_ROW.taskId, true);
+      const idHigh = v.getUint32(at + TASK_ROW.taskId + 4, true);
       const funcId = v.getUint32(at + TASK_ROW.funcId, true);
       const core = v.getUint32(at + TASK_ROW.coreId, true);
-      const ts = relativeMicros(v.getBigUint64(at + TASK_ROW.start, true), base, hz);
-      const end = relativeMicros(v.getBigUint64(at + TASK_ROW.end, true), base, hz);
-      const kernel = names?.get(funcId) ?? `func_${funcId}`;
-      const label = taskId <= BigInt(Number.MAX_SAFE_INTEGER) ? hostById.get(Number(taskId))?.label : undefined;
-      const name = label === undefined ? kernel : `${kernel} (${label})`;
-      const coreType = v.getInt32(at + TASK_ROW.coreType, true) === 0 ? 'aic' : 'aiv';
-      parts.push(
-        `,\n{"ph": "X", "cat": "task", "name": ${JSON.stringify(name)}, "pid": ${pid}, "tid": ${coreTid(core)}, ` +
-          `"ts": ${num(ts)}, "dur": ${num(Math.max(0, end - ts))}, ` +
-          `"args": {"task_id": ${taskId}, "kernel": ${JSON.stringify(kernel)}, "func_id": ${funcId}, "core_type": "${coreType}"` +
-          `${label === undefined ? '' : `, "label": ${JSON.stringify(label)}`}}}`,
-      );
+      const ts = relativeMicrosAt(v, at + TASK_ROW.start, baseLow, baseHigh, hz);
+      const end = relativeMicrosAt(v, at + TASK_ROW.end, baseLow, baseHigh, hz);
+      const kernel = kernelOf(funcId);
+      const label = idHigh < MAX_SAFE_HIGH && hostById.size > 0 ? hostById.get(idHigh * 4294967296 + idLow)?.label : undefined;
+      w.reserve(EVENT_BOUND);
+      w.lit(X_TASK);
+      if (label === undefined) w.raw(kernel.json);
+      else w.jsonString(`${kernel.kernel} (${label})`);
+      w.reserve(EVENT_BOUND);
+      w.lit(E_PID);
+      w.number(pid);
+      w.lit(E_TID);
+      w.u32(coreTid(core));
+      w.lit(E_TS);
+      w.fixed3(ts);
+      w.lit(E_DUR);
+      w.fixed3(Math.max(0, end - ts));
+      w.lit(T_ARGS);
+      w.u64(idLow, idHigh);
+      w.lit(T_KERNEL);
+      w.raw(kernel.json);
+      w.reserve(EVENT_BOUND);
+      w.lit(T_FUNC);
+      w.u32(funcId);
+      w.lit(v.getInt32(at + TASK_ROW.coreType, true) === 0 ? T_AIC : T_AIV);
+      if (label !== undefined) {
+        w.lit(T_LABEL);
+        w.jsonString(label);
+        w.reserve(EVENT_BOUND);
+      }
+      w.lit(CLOSE2);
+      await pace();
     }
-    await out.write(parts.join(''));
   }
 
   // AI CPU phases.
   for (const { t, cls } of phaseLanes) {
+    const tid = aicpuTid(t, cls);
     for (const chunk of store.phaseSpool(t, cls)!.chunks()) {
       const v = chunk.view;
-      const parts: string[] = [];
       for (let r = 0; r < chunk.rows; r++) {
         const at = r * AicpuPhaseRecord.size;
-        const ts = relativeMicros(v.getBigUint64(at + P_START, true), base, hz);
-        const end = relativeMicros(v.getBigUint64(at + P_END, true), base, hz);
-        const id = v.getUint32(at + P_ID, true);
-        const n = v.getBigUint64(at + P_TASK, true);
-        const args = cls === 'sched' ? `{"tasks_processed": ${n}}` : `{"task_id": ${n}}`;
-        parts.push(
-          `,\n{"ph": "X", "cat": "phase", "name": "${phaseName(m.arch, id)}", "pid": ${pid}, "tid": ${aicpuTid(t, cls)}, ` +
-            `"ts": ${num(ts)}, "dur": ${num(Math.max(0, end - ts))}, "args": ${args}}`,
-        );
+        const ts = relativeMicrosAt(v, at + P_START, baseLow, baseHigh, hz);
+        const end = relativeMicrosAt(v, at + P_END, baseLow, baseHigh, hz);
+        w.reserve(EVENT_BOUND);
+        w.lit(X_PHASE);
+        w.latin1(phaseName(m.arch, v.getUint32(at + P_ID, true)));
+        w.reserve(EVENT_BOUND);
+        w.lit(E_PID_AFTER_NAME);
+        w.number(pid);
+        w.lit(E_TID);
+        w.u32(tid);
+        w.lit(E_TS);
+        w.fixed3(ts);
+        w.lit(E_DUR);
+        w.fixed3(Math.max(0, end - ts));
+        w.lit(cls === 'sched' ? P_SCHED_ARGS : P_ORCH_ARGS);
+        w.u64(v.getUint32(at + P_TASK, true), v.getUint32(at + P_TASK + 4, true));
+        w.lit(CLOSE2);
+        await pace();
       }
-      await out.write(parts.join(''));
     }
   }
 
-  // Dependency-only tasks and scopes.
-  const extra: string[] = [];
+  // Dependency-only tasks and scopes (one event per graph node or scope: plain strings suffice).
   for (const [id, ts] of dummyTimes) {
     const label = hostById.get(id)?.label;
-    extra.push(
+    w.utf8(
       `,\n{"ph": "i", "s": "t", "cat": "dependency-only", "name": ${JSON.stringify(label ?? `dependency-only task ${id}`)}, "pid": ${pid}, ` +
-        `"tid": ${DUMMY_TID}, "ts": ${num(ts)}, "args": {"task_id": ${id}${label === undefined ? '' : `, "label": ${JSON.stringify(label)}`}}}`,
+        `"tid": ${DUMMY_TID}, "ts": ${ts.toFixed(3)}, "args": {"task_id": ${id}${label === undefined ? '' : `, "label": ${JSON.stringify(label)}`}}}`,
     );
+    await pace();
   }
   for (const s of scopes) {
-    extra.push(
+    w.utf8(
       `,\n{"ph": "X", "cat": "scope", "name": ${JSON.stringify(`scope ${s.begin.site}`)}, "pid": ${pid}, "tid": ${SCOPE_TID}, ` +
-        `"ts": ${num(s.start)}, "dur": ${num(Math.max(0, s.finish - s.start))}, "args": {"depth": ${s.begin.depth}, "ring": ${s.begin.ring}, ` +
+        `"ts": ${s.start.toFixed(3)}, "dur": ${Math.max(0, s.finish - s.start).toFixed(3)}, "args": {"depth": ${s.begin.depth}, "ring": ${s.begin.ring}, ` +
         `"first_task": ${s.firstTask}, "tasks": ${s.endTask - s.firstTask}, "heap_bytes": ${s.end.heapEnd - s.begin.heapEnd}, ` +
         `"tensormap_at_end": ${s.end.tensormap}}}`,
     );
-    if (extra.length >= 1024) await out.write(extra.splice(0).join(''));
+    await pace();
   }
-  await out.write(extra.join(''));
 
   // PMU counter tracks: each core's counters while a task runs, zero after it.
   if (pmu !== undefined) {
     const keys = ['pmu_total_cycles', ...pmu.counterNames];
-    const zero = `{${keys.map((k) => `${JSON.stringify(k)}: 0`).join(', ')}}`;
-    const parts: string[] = [];
+    const keyJson = keys.map((k, i) => Buffer.from(`${i === 0 ? '' : ', '}${JSON.stringify(k)}: `, 'utf8'));
+    const zero = Buffer.from(`{${keys.map((k) => `${JSON.stringify(k)}: 0`).join(', ')}}`, 'utf8');
+    const trackName = new Map<number, Uint8Array>();
     for (const s of pmu.samples()) {
       const span = spans.get(taskCoreKey(s.taskId, s.coreId));
       if (span === undefined) continue;
-      const name = JSON.stringify(`PMU ${coreLaneName(s.coreId, m.numCores)}`);
-      const values = [s.totalCycles.toString(), ...s.counters.map(String)];
-      parts.push(
-        `,\n{"ph": "C", "name": ${name}, "pid": ${pid}, "ts": ${num(span.ts)}, "args": {${keys.map((k, i) => `${JSON.stringify(k)}: ${values[i]}`).join(', ')}}}` +
-          `,\n{"ph": "C", "name": ${name}, "pid": ${pid}, "ts": ${num(Math.max(span.ts, span.end))}, "args": ${zero}}`,
-      );
-      if (parts.length >= 1024) await out.write(parts.splice(0).join(''));
+      let name = trackName.get(s.coreId);
+      if (name === undefined) {
+        name = Buffer.from(JSON.stringify(`PMU ${coreLaneName(s.coreId, m.numCores)}`), 'utf8');
+        trackName.set(s.coreId, name);
+      }
+      w.reserve(EVENT_BOUND);
+      w.lit(C_COUNTER);
+      w.raw(name);
+      w.reserve(EVENT_BOUND);
+      w.lit(E_PID);
+      w.number(pid);
+      w.lit(E_TS);
+      w.fixed3(span.ts);
+      w.lit(C_ARGS);
+      w.raw(keyJson[0]!);
+      w.reserve(EVENT_BOUND);
+      w.bigint(s.totalCycles);
+      for (let i = 1; i < keys.length; i++) {
+        w.raw(keyJson[i]!);
+        const value = s.counters[i - 1];
+        if (value === undefined) w.latin1('undefined');
+        else w.number(value);
+      }
+      w.reserve(EVENT_BOUND);
+      w.lit(CLOSE3);
+      w.lit(C_COUNTER);
+      w.raw(name);
+      w.reserve(EVENT_BOUND);
+      w.lit(E_PID);
+      w.number(pid);
+      w.lit(E_TS);
+      w.fixed3(Math.max(span.ts, span.end));
+      w.lit(C_ZERO_ARGS);
+      w.raw(zero);
+      w.reserve(EVENT_BOUND);
+      w.byte(125);
+      await pace();
     }
-    await out.write(parts.join(''));
   }
 
   // Dependency arrows.
   let flowId = 0;
   const depGenRan = deviceEdges !== undefined;
-  const parts: string[] = [];
   for (const a of arrows) {
     const from = anchors.get(a.pred);
     const to = anchors.get(a.succ);
     if (from === undefined || to === undefined) continue;
     const id = flowId++;
     const name = arrowName(a.source, depGenRan);
-    parts.push(
-      `,\n{"ph": "s", "cat": "flow", "name": "${name}", "id": ${id}, "pid": ${pid}, "tid": ${from.tid}, "ts": ${num(from.ts)}, ` +
-        `"args": {"pred": ${a.pred}, "succ": ${a.succ}, "source": "${a.source}"}}` +
-        `,\n{"ph": "f", "bp": "e", "cat": "flow", "name": "${name}", "id": ${id}, "pid": ${pid}, "tid": ${to.tid}, "ts": ${num(to.ts)}}`,
-    );
-    if (parts.length >= 1024) await out.write(parts.splice(0).join(''));
+    w.reserve(EVENT_BOUND);
+    w.lit(F_START);
+    w.latin1(name);
+    w.reserve(EVENT_BOUND);
+    w.lit(F_ID);
+    w.uint(id);
+    w.lit(E_PID);
+    w.number(pid);
+    w.lit(E_TID);
+    w.number(from.tid);
+    w.lit(E_TS);
+    w.fixed3(from.ts);
+    w.lit(F_PRED);
+    w.number(a.pred);
+    w.lit(F_SUCC);
+    w.number(a.succ);
+    w.lit(F_SOURCE);
+    w.latin1(a.source);
+    w.reserve(EVENT_BOUND);
+    w.lit(F_SOURCE_END);
+    w.lit(F_END);
+    w.latin1(name);
+    w.reserve(EVENT_BOUND);
+    w.lit(F_ID);
+    w.uint(id);
+    w.lit(E_PID);
+    w.number(pid);
+    w.lit(E_TID);
+    w.number(to.tid);
+    w.lit(E_TS);
+    w.fixed3(to.ts);
+    w.byte(125);
+    await pace();
   }
-  await out.write(parts.join(''));
-  await out.write('\n]}\n');
+  w.latin1('\n]}\n');
+  await w.flush();
 }

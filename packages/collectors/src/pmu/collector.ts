@@ -11,7 +11,8 @@ import type { OutputFiles } from '../export/output-files';
 import type { SharedRegion } from '../memory';
 import type { PmuSample, PmuSamples } from '../trace/inputs';
 import type { ProtocolGeometry } from '../protocol/geometry';
-import { formatCsvRows, hexTaskId, pmuCsvColumns, pmuEventGroupLabel } from './csv';
+import { pmuEventGroupLabel } from './csv';
+import { writePmuCsv } from './csv-export';
 import { resolvePmuEventGroup, type ResolvedPmuEventGroup } from './events';
 import { pmuGeometry, pmuStateOffset } from './geometry';
 import { PmuAicoreRingA5, PmuBufferStateA2a3, PmuBufferStateA5, PmuHeader, PmuRecord } from './layout';
@@ -151,38 +152,20 @@ export class PmuCollector extends CollectorBase {
     const spool = this.spool!;
     if (spool.count === 0) return [];
     const table = this.eventGroup.table;
-    const used = table.counterNames.map((n, i) => (n === '' ? -1 : i)).filter((i) => i >= 0);
-    const group = pmuEventGroupLabel(table, this.ctx.simulated === true);
     const rec = PmuRecord[this.ctx.arch];
-    const taskOff = ROW_RECORD + rec.offsetOf('taskId');
-    const funcOff = ROW_RECORD + rec.offsetOf('funcId');
-    const typeOff = ROW_RECORD + rec.offsetOf('coreType');
-    const cyclesOff = ROW_RECORD + rec.offsetOf('pmuTotalCycles');
-    const countersOff = ROW_RECORD + rec.offsetOf('pmuCounters');
+    const row = {
+      thread: ROW_THREAD,
+      core: ROW_CORE,
+      taskId: ROW_RECORD + rec.offsetOf('taskId'),
+      funcId: ROW_RECORD + rec.offsetOf('funcId'),
+      coreType: ROW_RECORD + rec.offsetOf('coreType'),
+      cycles: ROW_RECORD + rec.offsetOf('pmuTotalCycles'),
+      counters: ROW_RECORD + rec.offsetOf('pmuCounters'),
+    };
     const file = path.join(outputDir, PMU_FILE);
     const out = await files.openText(file);
     try {
-      await out.write(formatCsvRows([pmuCsvColumns(table)]));
-      const rowBytes = spool.rowBytes;
-      for (const chunk of spool.chunks(1024)) {
-        const v = chunk.view;
-        const rows: Array<Array<string | number | bigint>> = [];
-        for (let r = 0; r < chunk.rows; r++) {
-          const at = r * rowBytes;
-          const row: Array<string | number | bigint> = [
-            v.getInt32(at + ROW_THREAD, true),
-            v.getUint32(at + ROW_CORE, true),
-            hexTaskId(v.getBigUint64(at + taskOff, true)),
-            v.getUint32(at + funcOff, true),
-            v.getInt32(at + typeOff, true),
-            v.getBigUint64(at + cyclesOff, true),
-          ];
-          for (const slot of used) row.push(v.getUint32(at + countersOff + 4 * slot, true));
-          row.push(table.group, group);
-          rows.push(row);
-        }
-        await out.write(formatCsvRows(rows));
-      }
+      await writePmuCsv(out, spool, row, table, pmuEventGroupLabel(table, this.ctx.simulated === true));
       await out.close();
     } catch (err) {
       out.destroy();

@@ -11,7 +11,7 @@ import type { SharedRegion } from '../memory';
 import type { ProtocolGeometry } from '../protocol/geometry';
 import type { ScopeBoundary } from '../trace/inputs';
 import { decodeScopeStatsRecord } from './decode';
-import { formatScopeStatsMetadata, formatScopeStatsRecord } from './export';
+import { writeScopeStatsJsonl } from './export';
 import { scopeStatsGeometry, scopeStatsStateOffset } from './geometry';
 import { ScopeStatsBufferState, ScopeStatsHeader, ScopeStatsRecord } from './layout';
 
@@ -74,20 +74,16 @@ export class ScopeStatsCollector extends CollectorBase {
     const file = path.join(outputDir, SCOPE_STATS_FILE);
     const out = await files.openText(file);
     try {
-      await out.write(
-        formatScopeStatsMetadata({
-          fatal: h.readField(shared.bytes, 'fatalLatched') !== 0,
-          dropped: summary?.dropped ?? 0,
-          total: summary?.total ?? 0,
-          taskWindowMax: h.readField(shared.bytes, 'taskWindowCap'),
-          heapMax: h.readField(shared.bytes, 'heapCap'),
-          tensormapMax: h.readField(shared.bytes, 'tensormapCap'),
-          incomplete: options.incomplete,
-        }) + '\n',
-      );
-      for (const chunk of this.spool!.chunks()) {
-        for (let i = 0; i < chunk.rows; i++) await out.write(formatScopeStatsRecord(chunk.view, i * ScopeStatsRecord.size) + '\n');
-      }
+      const metadata = {
+        fatal: h.readField(shared.bytes, 'fatalLatched') !== 0,
+        dropped: summary?.dropped ?? 0,
+        total: summary?.total ?? 0,
+        taskWindowMax: h.readField(shared.bytes, 'taskWindowCap'),
+        heapMax: h.readField(shared.bytes, 'heapCap'),
+        tensormapMax: h.readField(shared.bytes, 'tensormapCap'),
+        incomplete: options.incomplete,
+      };
+      await writeScopeStatsJsonl(out, metadata, this.spool!);
       await out.close();
     } catch (err) {
       out.destroy();

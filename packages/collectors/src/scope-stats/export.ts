@@ -2,7 +2,11 @@
  * `scope_stats/scope_stats.jsonl`: a metadata line,
  * then one line per scope boundary in device order, with Python-style `": "` / `", "` spacing.
  */
+import { ByteOut, type ByteSink } from '../export/byte-out';
+import type { RecordSpool } from '../framework/spool';
+import { TimeSlicer } from '../framework/slicer';
 import { decodeScopeStatsRecord } from './decode';
+import { ScopeStatsRecord } from './layout';
 
 /** Schema version of the file. */
 export const SCOPE_STATS_SCHEMA_VERSION = 4;
@@ -42,4 +46,24 @@ export function formatScopeStatsRecord(view: DataView, at: number): string {
     `"task_window_start": ${r.taskWindowStart}, "task_window_end": ${r.taskWindowEnd}, ` +
     `"heap_start": ${r.heapStart}, "heap_end": ${r.heapEnd}, "tensormap": ${r.tensormap}}`
   );
+}
+
+// Records between pause checks (see l2-swimlane/export-json.ts).
+const PACE_EVERY = 64;
+
+/**
+ * Streams the file into `out`: the metadata line, then one line per spooled record, pausing for the
+ * event loop whenever `slicer`'s slice is used up.
+ */
+export async function writeScopeStatsJsonl(out: ByteSink, metadata: ScopeStatsMetadata, spool: RecordSpool, slicer: TimeSlicer = new TimeSlicer()): Promise<void> {
+  const w = new ByteOut(out);
+  w.utf8(formatScopeStatsMetadata(metadata) + '\n');
+  let n = 0;
+  for (const chunk of spool.chunks()) {
+    for (let i = 0; i < chunk.rows; i++) {
+      w.utf8(formatScopeStatsRecord(chunk.view, i * ScopeStatsRecord.size) + '\n');
+      if (++n % PACE_EVERY === 0) await w.pace(slicer);
+    }
+  }
+  await w.flush();
 }

@@ -7,6 +7,7 @@ import { CollectorBase, type DeviceCounters, type SetupResult } from '../framewo
 import type { CollectorContext } from '../framework/context';
 import type { CollectedBuffer } from '../framework/drain-engine';
 import type { ResourceLedger } from '../framework/lifecycle';
+import { TimeSlicer } from '../framework/slicer';
 import { RecordSpool } from '../framework/spool';
 import type { OutputFiles } from '../export/output-files';
 import type { DeviceWindow, SharedRegion } from '../memory';
@@ -35,6 +36,34 @@ const ROW_OVERWRITTEN = R.size + 16;
 const ROW_BYTES = R.size + 24;
 const OFF_PAYLOAD = R.offsetOf('payloadOffset');
 const OFF_SIZE = R.offsetOf('payloadSize');
+// Field offsets of a spooled record, looked up once (the layout's lookup is by name).
+const F = {
+  ndims: R.offsetOf('ndims'),
+  shapes: R.offsetOf('shapes'),
+  strides: R.offsetOf('strides'),
+  taskId: R.offsetOf('taskId'),
+  subtaskId: R.offsetOf('subtaskId'),
+  funcId: R.offsetOf('funcId'),
+  role: R.offsetOf('role'),
+  stage: R.offsetOf('stage'),
+  argIndex: R.offsetOf('argIndex'),
+  dtype: R.offsetOf('dtype'),
+  isContiguous: R.offsetOf('isContiguous'),
+  startOffset: R.offsetOf('startOffset'),
+  truncated: R.offsetOf('truncated'),
+} as const;
+// Payload bytes copied per step: a bounded device read and file write between pauses.
+const PAYLOAD_PIECE = 256 * 1024;
+// Manifest entries between pause checks.
+const PACE_EVERY = 64;
+
+/** Records taken from a buffer whose payloads are still to be copied. */
+interface PendingRecords {
+  readonly thread: number;
+  readonly count: number;
+  readonly records: Uint8Array;
+  next: number;
+}
 
 /** Collects dumped tensors: metadata into the manifest, payloads into the .bin. */
 export class TensorDumpCollector extends CollectorBase {
@@ -46,6 +75,10 @@ export class TensorDumpCollector extends CollectorBase {
   private binFd: number | undefined;
   private binPath: string | undefined;
   private binBytes = 0;
+  private queue: PendingRecords[] = [];
+  private pumping: Promise<void> | undefined;
+  private pumpError: unknown;
+  private disposed = false;
   private readonly counts: DumpManifestCounts = {
     total: 0,
     beforeDispatch: 0,
@@ -95,54 +128,107 @@ export class TensorDumpCollector extends CollectorBase {
   }
 
   protected onBuffer(buffer: CollectedBuffer): void {
-    const thread = buffer.geometry.instance;
-    const spool = this.spool!;
-    const stateAt = dumpStateOffset(this.ctx.arch, thread);
-    const writeOffAt = stateAt + DumpBufferState.offsetOf('arenaWriteOffset');
-    // Own copy: in shadow mode the payload reads below reuse the scratch the records sit in.
-    const records = buffer.records.slice();
-    for (let i = 0; i < buffer.count; i++) {
-      const rec = i * R.size;
-      const at = spool.nextRow();
-      new Uint8Array(spool.rowView.buffer, at, ROW_BYTES).set(records.subarray(rec, rec + R.size));
-      const rv = spool.rowView;
-      const payloadOffset = rv.getBigUint64(at + OFF_PAYLOAD, true);
-      const payloadSize = Number(rv.getBigUint64(at + OFF_SIZE, true));
-      let binOffset = 0;
-      let binSize = 0;
-      let overwritten = false;
-      if (payloadSize > 0 && payloadSize <= this.arenaBytes) {
-        binOffset = this.binBytes;
-        this.copyPayload(thread, payloadOffset, payloadSize);
-        // The AI CPU advances its monotonic cursor before it copies a payload in, so anything more
-        // than one arena behind the cursor (read after our copy) may have been overwritten.
-        this.shared!.pull(writeOffAt, 8);
-        const cursor = this.shared!.view.getBigUint64(writeOffAt, true);
-        overwritten = cursor > BigInt(this.arenaBytes) && payloadOffset < cursor - BigInt(this.arenaBytes);
-        if (overwritten) {
-          binOffset = 0;
-          this.binBytes -= payloadSize;
-          fs.ftruncateSync(this.binFd!, this.binBytes);
-        } else {
-          binSize = payloadSize;
+    // Only the records are taken now (the buffer goes back to the device when this returns); their
+    // payloads, up to the arena's size each, are copied by the pump in slices.
+    this.queue.push({ thread: buffer.geometry.instance, count: buffer.count, records: buffer.records.slice(), next: 0 });
+    this.startPump();
+  }
+
+  private startPump(): void {
+    if (this.pumping !== undefined || this.disposed) return;
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+      // Records queued after the pump's last look but before this ran would otherwise wait.
+      if (this.queue.length > 0) this.startPump();
+    });
+  }
+
+  /** Copies the payloads of queued records into the .bin and spools their rows, one slice at a time. */
+  private async pump(): Promise<void> {
+    const slicer = new TimeSlicer();
+    try {
+      while (this.queue.length > 0 && !this.disposed) {
+        const batch = this.queue[0]!;
+        while (batch.next < batch.count && !this.disposed) {
+          const steps = this.recordSteps(batch.thread, batch.records, batch.next++);
+          while (steps.next().done !== true) {
+            await slicer.pauseIfDue();
+            if (this.disposed) return;
+          }
+          await slicer.pauseIfDue();
         }
-      } else if (payloadSize > this.arenaBytes) {
-        overwritten = true;
+        this.queue.shift();
       }
-      rv.setBigUint64(at + ROW_BIN_OFFSET, BigInt(binOffset), true);
-      rv.setBigUint64(at + ROW_BIN_SIZE, BigInt(binSize), true);
-      rv.setUint8(at + ROW_OVERWRITTEN, overwritten ? 1 : 0);
-      this.count(rv, at, overwritten);
+    } catch (err) {
+      this.pumpError ??= err;
+      this.queue = [];
     }
   }
 
-  private copyPayload(thread: number, payloadOffset: bigint, size: number): void {
+  protected override async settle(): Promise<void> {
+    while (this.pumping !== undefined || (this.queue.length > 0 && !this.disposed)) {
+      this.startPump();
+      await this.pumping;
+    }
+    const err = this.pumpError;
+    this.pumpError = undefined;
+    if (err !== undefined) throw err;
+  }
+
+  /**
+   * Spools record `i` of `records` and copies its payload, yielding between pieces of the copy.
+   * Nothing else appends to the spool or the .bin meanwhile: the pump handles one record at a time.
+   */
+  private *recordSteps(thread: number, records: Uint8Array, i: number): Generator<void, void, undefined> {
+    const spool = this.spool!;
+    const stateAt = dumpStateOffset(this.ctx.arch, thread);
+    const writeOffAt = stateAt + DumpBufferState.offsetOf('arenaWriteOffset');
+    const rec = i * R.size;
+    const at = spool.nextRow();
+    new Uint8Array(spool.rowView.buffer, at, ROW_BYTES).set(records.subarray(rec, rec + R.size));
+    const rv = spool.rowView;
+    const payloadOffset = rv.getBigUint64(at + OFF_PAYLOAD, true);
+    const payloadSize = Number(rv.getBigUint64(at + OFF_SIZE, true));
+    let binOffset = 0;
+    let binSize = 0;
+    let overwritten = false;
+    if (payloadSize > 0 && payloadSize <= this.arenaBytes) {
+      binOffset = this.binBytes;
+      yield* this.copyPayload(thread, payloadOffset, payloadSize);
+      // The AI CPU advances its monotonic cursor before it copies a payload in, so anything more
+      // than one arena behind the cursor (read after our copy) may have been overwritten.
+      this.shared!.pull(writeOffAt, 8);
+      const cursor = this.shared!.view.getBigUint64(writeOffAt, true);
+      overwritten = cursor > BigInt(this.arenaBytes) && payloadOffset < cursor - BigInt(this.arenaBytes);
+      if (overwritten) {
+        binOffset = 0;
+        this.binBytes -= payloadSize;
+        fs.ftruncateSync(this.binFd!, this.binBytes);
+      } else {
+        binSize = payloadSize;
+      }
+    } else if (payloadSize > this.arenaBytes) {
+      overwritten = true;
+    }
+    rv.setBigUint64(at + ROW_BIN_OFFSET, BigInt(binOffset), true);
+    rv.setBigUint64(at + ROW_BIN_SIZE, BigInt(binSize), true);
+    rv.setUint8(at + ROW_OVERWRITTEN, overwritten ? 1 : 0);
+    this.count(rv, at, overwritten);
+  }
+
+  private *copyPayload(thread: number, payloadOffset: bigint, size: number): Generator<void, void, undefined> {
     if (this.binFd === undefined) this.binFd = fs.openSync(this.binPath!, 'w+');
     const arena = this.arenas[thread]!;
-    const start = Number(payloadOffset % BigInt(this.arenaBytes));
-    const first = Math.min(size, this.arenaBytes - start);
-    this.appendBin(arena.read(start, first));
-    if (first < size) this.appendBin(arena.read(0, size - first));
+    let offset = Number(payloadOffset % BigInt(this.arenaBytes));
+    let left = size;
+    while (left > 0) {
+      // One piece per step: a device read and a file write, each bounded.
+      const piece = Math.min(left, PAYLOAD_PIECE, this.arenaBytes - offset);
+      this.appendBin(arena.read(offset, piece));
+      left -= piece;
+      offset = (offset + piece) % this.arenaBytes;
+      if (left > 0) yield;
+    }
   }
 
   private appendBin(bytes: Uint8Array): void {
@@ -154,14 +240,14 @@ export class TensorDumpCollector extends CollectorBase {
   private count(v: DataView, at: number, overwritten: boolean): void {
     const c = this.counts;
     c.total++;
-    const stage = v.getUint8(at + R.offsetOf('stage'));
-    const role = v.getUint8(at + R.offsetOf('role'));
+    const stage = v.getUint8(at + F.stage);
+    const role = v.getUint8(at + F.role);
     if (stage === 0) c.beforeDispatch++;
     else if (stage === 1) c.afterCompletion++;
     if (role === 0) c.input++;
     else if (role === 1) c.output++;
     else if (role === 2) c.inout++;
-    if (v.getUint8(at + R.offsetOf('truncated')) !== 0) c.truncated++;
+    if (v.getUint8(at + F.truncated) !== 0) c.truncated++;
     if (overwritten) c.droppedOverwrite++;
   }
 
@@ -189,12 +275,13 @@ export class TensorDumpCollector extends CollectorBase {
     const out = await files.openText(manifestPath);
     try {
       await out.write(formatDumpManifestHead(this.counts, options.incomplete));
-      let first = true;
+      const slicer = new TimeSlicer();
+      let n = 0;
       for (const chunk of this.spool!.chunks(1024)) {
         for (let r = 0; r < chunk.rows; r++) {
           const text = formatDumpManifestEntry(decodeRow(chunk.view, r * ROW_BYTES));
-          await out.write(first ? text : ',' + text);
-          first = false;
+          await out.write(n === 0 ? text : ',' + text);
+          if (++n % PACE_EVERY === 0) await slicer.pauseIfDue();
         }
       }
       await out.write(DUMP_MANIFEST_TAIL);
@@ -214,31 +301,39 @@ export class TensorDumpCollector extends CollectorBase {
   }
 
   protected disposeHost(): void {
+    // A pump paused mid-record sees this and stops before touching the arenas or files again.
+    this.disposed = true;
+    this.queue = [];
     this.closeBin();
     this.spool = undefined;
     this.arenas = [];
   }
 }
 
+
 function decodeRow(v: DataView, at: number) {
-  const ndims = Math.min(v.getUint8(at + R.offsetOf('ndims')), 5);
-  const shapes = R.offsetOf('shapes');
-  const strides = R.offsetOf('strides');
+  const ndims = Math.min(v.getUint8(at + F.ndims), 5);
+  const shape: number[] = [];
+  const strides: number[] = [];
+  for (let i = 0; i < ndims; i++) {
+    shape.push(v.getUint32(at + F.shapes + 4 * i, true));
+    strides.push(v.getUint32(at + F.strides + 4 * i, true));
+  }
   return {
-    taskId: v.getBigUint64(at + R.offsetOf('taskId'), true),
-    subtaskId: v.getUint8(at + R.offsetOf('subtaskId')),
-    funcId: v.getUint32(at + R.offsetOf('funcId'), true),
-    role: v.getUint8(at + R.offsetOf('role')),
-    stage: v.getUint8(at + R.offsetOf('stage')),
-    argIndex: v.getUint32(at + R.offsetOf('argIndex'), true),
-    dtype: v.getUint8(at + R.offsetOf('dtype')),
-    isContiguous: v.getUint8(at + R.offsetOf('isContiguous')) !== 0,
-    shape: Array.from({ length: ndims }, (_, i) => v.getUint32(at + shapes + 4 * i, true)),
-    strides: Array.from({ length: ndims }, (_, i) => v.getUint32(at + strides + 4 * i, true)),
-    startOffset: v.getBigUint64(at + R.offsetOf('startOffset'), true),
+    taskId: v.getBigUint64(at + F.taskId, true),
+    subtaskId: v.getUint8(at + F.subtaskId),
+    funcId: v.getUint32(at + F.funcId, true),
+    role: v.getUint8(at + F.role),
+    stage: v.getUint8(at + F.stage),
+    argIndex: v.getUint32(at + F.argIndex, true),
+    dtype: v.getUint8(at + F.dtype),
+    isContiguous: v.getUint8(at + F.isContiguous) !== 0,
+    shape,
+    strides,
+    startOffset: v.getBigUint64(at + F.startOffset, true),
     binOffset: Number(v.getBigUint64(at + ROW_BIN_OFFSET, true)),
     binSize: Number(v.getBigUint64(at + ROW_BIN_SIZE, true)),
-    truncated: v.getUint8(at + R.offsetOf('truncated')) !== 0,
+    truncated: v.getUint8(at + F.truncated) !== 0,
     overwritten: v.getUint8(at + ROW_OVERWRITTEN) !== 0,
   };
 }

@@ -25,12 +25,13 @@ import {
   type ReconcileOptions,
   type SetupResult,
   type SharedRegion,
+  runSliced,
 } from '@npurun/collectors';
-import { serializeDepsJson, type DepsJson } from './deps-json';
+import { serializeDepsJsonSliced, type DepsJson } from './deps-json';
 import { depGenGeometry } from './geometry';
 import { DEP_GEN_STATE_OFFSET, DepGenBufferState, DepGenHeader } from './layout';
 import { decodeRecords, type CapturedRecord } from './records';
-import { dependencyEdgesOf, replayDeps, type DepsReplay } from './replay';
+import { dependencyEdgesOf, replayDeps, replayDepsSteps, type DepsReplay } from './replay';
 
 /** Name of the export under the run's output directory. */
 export const DEPS_JSON_FILE = 'deps.json';
@@ -105,6 +106,7 @@ export class DepGenCollector extends CollectorBase {
    */
   override async reconcile(options: ReconcileOptions = {}): Promise<CollectorSummary> {
     const base = await super.reconcile(options);
+    await this.replaySliced();
     const clean = base.clean && base.dropped === 0;
     const notes = [...base.notes];
     if (base.dropped > 0) notes.push(`${base.dropped} record slot(s) dropped on the device`);
@@ -149,7 +151,7 @@ export class DepGenCollector extends CollectorBase {
     const deps = this.deps;
     if (deps === undefined) return [];
     const file = path.join(outputDir, DEPS_JSON_FILE);
-    await files.writeFile(file, serializeDepsJson(deps));
+    await files.writeFile(file, await serializeDepsJsonSliced(deps));
     return [file];
   }
 
@@ -157,6 +159,15 @@ export class DepGenCollector extends CollectorBase {
     this.records = [];
     this.replay = undefined;
     this.replayedCount = -1;
+  }
+
+  /** Replays (and caches) the records with pauses for the event loop between tasks. */
+  private async replaySliced(): Promise<void> {
+    if (this.replay !== undefined && this.replayedCount === this.records.length) return;
+    const count = this.records.length;
+    const replay = await runSliced(replayDepsSteps(this.records));
+    this.replay = replay;
+    this.replayedCount = count;
   }
 
   private replayed(): DepsReplay {

@@ -3,6 +3,7 @@
  * tensors and dependency edges. Every u64 is a decimal string; the file is one line with no
  * whitespace.
  */
+import { TimeSlicer } from '@npurun/collectors';
 
 /** Arg type names; any other code is `UNKNOWN` (the simulated orchestrator's `NO_DEP` tensors included). */
 export type DepsArgType = 'INPUT' | 'OUTPUT' | 'INOUT' | 'OUTPUT_EXISTING' | 'UNKNOWN';
@@ -95,4 +96,27 @@ export interface DepsJson {
 /** The file's text: one line, no whitespace, newline-terminated. */
 export function serializeDepsJson(deps: DepsJson): string {
   return `${JSON.stringify(deps)}\n`;
+}
+
+// Elements stringified between pause checks.
+const PACE_EVERY = 16;
+
+/**
+ * {@link serializeDepsJson}, one element at a time with a pause for the event loop whenever
+ * `slicer`'s slice is used up: the same text (an array's JSON is its elements' JSON joined by
+ * commas), without one long `JSON.stringify` of a large capture.
+ */
+export async function serializeDepsJsonSliced(deps: DepsJson, slicer: TimeSlicer = new TimeSlicer()): Promise<string> {
+  const parts: string[] = [];
+  let n = 0;
+  for (const key of ['tasks', 'tensors', 'edges'] as const) {
+    parts.push(key === 'tasks' ? '{"tasks":[' : `],${JSON.stringify(key)}:[`);
+    const items: readonly unknown[] = deps[key];
+    for (let i = 0; i < items.length; i++) {
+      parts.push(i === 0 ? JSON.stringify(items[i]) : `,${JSON.stringify(items[i])}`);
+      if (++n % PACE_EVERY === 0) await slicer.pauseIfDue();
+    }
+  }
+  parts.push(']}\n');
+  return parts.join('');
 }

@@ -24,7 +24,7 @@
  * the runtime's own code, so for hardware captures whose tensors carry directions the tensormap
  * edges follow these rules rather than being bit-identical to the runtime's.
  */
-import type { DependencyEdge } from '@npurun/collectors';
+import { runToEnd, type DependencyEdge } from '@npurun/collectors';
 import type { DepsArgType, DepsJson, DepsJsonArg, DepsJsonEdge, DepsJsonTensor } from './deps-json';
 import { dtypeBytes, dtypeName } from './dtype';
 import { DEP_GEN_INVALID_TASK_ID, DEP_GEN_MAX_TENSORS, DepGenArgType, DepGenFlag } from './layout';
@@ -108,6 +108,14 @@ function numel(t: CapturedTensor): bigint {
  * @param records base and overflow records as the device produced them
  */
 export function replayDeps(records: readonly CapturedRecord[]): DepsReplay {
+  return runToEnd(replayDepsSteps(records));
+}
+
+/**
+ * {@link replayDeps} as a generator that yields after each task, so a caller can pause between
+ * tasks (see the collectors' `runSliced`) when a capture has many.
+ */
+export function* replayDepsSteps(records: readonly CapturedRecord[]): Generator<void, DepsReplay, undefined> {
   const problems: string[] = [];
   const submits = stitch(records, problems);
   const tasks: DepsJson['tasks'] = [];
@@ -193,6 +201,7 @@ export function replayDeps(records: readonly CapturedRecord[]): DepsReplay {
       list.push({ producer: task.taskId, tensor: t, live: true });
       tensormap.set(t.bufferAddr, list);
     });
+    yield;
   }
   return { deps: { tasks, tensors, edges }, problems };
 }

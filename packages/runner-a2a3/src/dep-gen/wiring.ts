@@ -30,7 +30,7 @@ export function depGenCollectorOf(ctx: RunContext): DepGenCollector | undefined 
  * @throws CollectorError `COLLECTOR_INIT_FAILED` when allocating or mapping its buffers fails
  *   (everything it allocated is released first)
  */
-export function initDepGen(ctx: RunContext, memory: CollectorDeviceMemory, props: DeviceProperties, deviceId: number): void {
+export async function initDepGen(ctx: RunContext, memory: CollectorDeviceMemory, props: DeviceProperties, deviceId: number): Promise<void> {
   if (ctx.settings.diagnostics.depGen !== true) return;
   const context = {
     arch: 'a2a3' as const,
@@ -43,7 +43,7 @@ export function initDepGen(ctx: RunContext, memory: CollectorDeviceMemory, props
   };
   // The simulated orchestrator submits exactly the graph's tasks; the runtime's own on hardware may not.
   const collector = new DepGenCollector(context, props.simulated ? { expectedTasks: ctx.settings.image.taskCount } : {});
-  const addresses = collector.init();
+  const addresses = await collector.initAsync();
   ctx.addCollector(collector, { shared: false });
   collectors.set(ctx, collector);
   A2A3KernelArgs.writeField(ctx.kernelArgs, 'depGenDataBase', addresses.dataBase);

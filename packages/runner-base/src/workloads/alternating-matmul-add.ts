@@ -8,10 +8,10 @@ import { InvalidArgumentError } from '../errors';
 import { scalarArg, type TaskArg, type TaskSpec } from '../runtime-image/task-graph';
 import { f32Arg } from './tensors';
 import { loadWorkloadKernels } from './kernels';
-import { seededNormalF32 } from './prng';
+import { workloadComputePool } from './compute-pool';
 import { checkWorkloadRunOptions, resolveCase, withSession } from './session';
 import type { Workload, WorkloadCase, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
-import { FLOAT_1E3, compareTensor } from './verify';
+import { FLOAT_1E3 } from './verify';
 
 /** Rows (and columns) of a tile. */
 export const TILE_DIM = 128;
@@ -182,26 +182,34 @@ async function runAlternating(runner: WorkloadRunner, options?: WorkloadRunOptio
   return withSession(runner, alternatingMatmulAdd.name, c.name, options, async (s) => {
     const mmElems = c.batch * c.m * TILE_ELEMS;
     const addElems = c.batch * c.n * TILE_ELEMS;
-    const host = {
-      A: seededNormalF32(mmElems, ALTERNATING_SEEDS.A, ALTERNATING_INPUT_SCALE),
-      B: seededNormalF32(mmElems, ALTERNATING_SEEDS.B, ALTERNATING_INPUT_SCALE),
-      X: seededNormalF32(addElems, ALTERNATING_SEEDS.X, ALTERNATING_INPUT_SCALE),
-      Y: seededNormalF32(addElems, ALTERNATING_SEEDS.Y, ALTERNATING_INPUT_SCALE),
-    };
+    // Inputs and goldens are seconds of arithmetic at fill_cores: they run on worker threads, so
+    // the caller's event loop stays free. The goldens are computed while the device runs.
+    const pool = workloadComputePool();
+    const normal = (length: number, seed: number): Promise<Float32Array> => pool.run({ op: 'normalF32', length, seed, scale: ALTERNATING_INPUT_SCALE });
+    const [A, B, X, Y] = await Promise.all([
+      normal(mmElems, ALTERNATING_SEEDS.A),
+      normal(mmElems, ALTERNATING_SEEDS.B),
+      normal(addElems, ALTERNATING_SEEDS.X),
+      normal(addElems, ALTERNATING_SEEDS.Y),
+    ]);
     const tensors: AlternatingTensors = {
-      A: s.tensor(host.A),
-      B: s.tensor(host.B),
-      C: s.zeros(mmElems * 4),
-      X: s.tensor(host.X),
-      Y: s.tensor(host.Y),
-      Z: s.zeros(addElems * 4),
+      A: await s.tensor(A),
+      B: await s.tensor(B),
+      C: await s.zeros(mmElems * 4),
+      X: await s.tensor(X),
+      Y: await s.tensor(Y),
+      Z: await s.zeros(addElems * 4),
     };
+    // The inputs are on the device: hand them to the workers (transferred, not copied).
+    const goldens = Promise.all([pool.run({ op: 'matmulTilesGolden', a: A, b: B }), pool.run({ op: 'addTilesGolden', x: X, y: Y })]);
+    goldens.catch(() => undefined); // a failed run is reported first; this rejection then has no reader
     const readback = { C: new Float32Array(mmElems), Z: new Float32Array(addElems) };
     const id = s.id('callable');
     s.prepare(id, alternatingCallable(kernels));
     await s.run(id, { params: c, tensors, readback } satisfies AlternatingArgs);
-    compareTensor(s.mismatches, 'C', matmulTilesGolden(host.A, host.B), readback.C, FLOAT_1E3);
-    compareTensor(s.mismatches, 'Z', addTilesGolden(host.X, host.Y), readback.Z, FLOAT_1E3);
+    const [goldenC, goldenZ] = await goldens;
+    await s.verify('C', goldenC, readback.C, FLOAT_1E3);
+    await s.verify('Z', goldenZ, readback.Z, FLOAT_1E3);
     return s.result(alternatingGraph(c, tensors).length);
   });
 }

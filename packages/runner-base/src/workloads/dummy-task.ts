@@ -11,7 +11,7 @@ import { f32Arg } from './tensors';
 import { loadWorkloadKernels } from './kernels';
 import { checkWorkloadRunOptions, resolveCase, withSession } from './session';
 import type { Workload, WorkloadCase, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
-import { EXACT, compareTensor } from './verify';
+import { EXACT } from './verify';
 
 /** Elements of X, Y and W. */
 export const DUMMY_TASK_ELEMS = 16;
@@ -120,14 +120,14 @@ async function runDummyTask(runner: WorkloadRunner, options?: WorkloadRunOptions
   const kernels = await loadWorkloadKernels(['write_const', 'copy_first'], runner.platform, options.compile);
   return withSession(runner, dummyTask.name, c.name, options, async (s) => {
     const init = new Float32Array(DUMMY_TASK_ELEMS).fill(DUMMY_TASK_FILL);
-    const tensors = { x: s.tensor(init), y: s.tensor(init), w: s.tensor(init) };
+    const tensors = { x: await s.tensor(init), y: await s.tensor(init), w: await s.tensor(init) };
     const readback = { x: new Float32Array(DUMMY_TASK_ELEMS), y: new Float32Array(DUMMY_TASK_ELEMS), w: new Float32Array(DUMMY_TASK_ELEMS) };
     const id = s.id('callable');
     s.prepare(id, dummyTaskCallable(kernels));
     const args: DummyTaskArgs = { case: c, tensors, readback };
     await s.run(id, args);
     const golden = dummyTaskGolden(c.shape);
-    for (const k of ['x', 'y', 'w'] as const) compareTensor(s.mismatches, k, golden[k], readback[k], EXACT);
+    for (const k of ['x', 'y', 'w'] as const) await s.verify(k, golden[k], readback[k], EXACT);
     return s.result(dummyTaskGraph(c.shape, c.dummies, tensors).length);
   });
 }

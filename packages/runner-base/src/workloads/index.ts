@@ -15,6 +15,8 @@ export * from './kernels';
 export * from './scalar-encoding';
 export * from './prng';
 export * from './verify';
+export { ComputePool, workloadComputePool } from './compute-pool';
+export { runComputeJob, type ComputeJob, type ComputeResults } from './compute-jobs';
 export { WorkloadSession, withSession, resolveCase, checkWorkloadRunOptions, WORKLOAD_RUN_OPTION_KEYS } from './session';
 export * from './dummy-task';
 export * from './alternating-matmul-add';

@@ -14,7 +14,7 @@ import { loadWorkloadKernels, type WorkloadKernelName } from './kernels';
 import { f32Bits } from './scalar-encoding';
 import { checkWorkloadRunOptions, resolveCase, withSession, type WorkloadSession } from './session';
 import type { Workload, WorkloadCase, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
-import { EXACT, compareTensor } from './verify';
+import { EXACT } from './verify';
 
 /** Elements of every tensor of the graph. */
 export const VECTOR_EXAMPLE_ELEMS = 16384;
@@ -165,7 +165,7 @@ class Scenario {
     this.s.runner.copyToDevice(this.args.tensors.f, new Float32Array(this.args.n));
     this.args.readback.fill(0);
     await this.s.run(id, this.args);
-    compareTensor(this.s.mismatches, 'f', this.golden, this.args.readback, EXACT, this.s.runs.length - 1);
+    await this.s.verify('f', this.golden, this.args.readback, EXACT, this.s.runs.length - 1);
   }
 }
 
@@ -243,7 +243,7 @@ async function runPreparedCallable(runner: WorkloadRunner, options?: WorkloadRun
     const n = VECTOR_EXAMPLE_ELEMS;
     const a = new Float32Array(n).fill(VECTOR_EXAMPLE_A);
     const b = new Float32Array(n).fill(VECTOR_EXAMPLE_B);
-    const tensors: VectorExampleTensors = { a: s.tensor(a), b: s.tensor(b), f: s.zeros(n * 4), scratch: s.zeros(4 * n * 4) };
+    const tensors: VectorExampleTensors = { a: await s.tensor(a), b: await s.tensor(b), f: await s.zeros(n * 4), scratch: await s.zeros(4 * n * 4) };
     const args: VectorExampleArgs = { tensors, n, readback: new Float32Array(n) };
     // A fresh callable object per prepare, as separate users would make them: sharing must come
     // from identical bytes, not from object identity.

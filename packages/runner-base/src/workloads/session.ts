@@ -3,12 +3,14 @@
  * it observes (runs, mismatches, checks). Everything created is released at the end whatever
  * happened, so a failing case leaves the runner as it found it.
  */
+import { TimeSlicer } from '@npurun/collectors';
 import type { Callable, CallableId, CallableStats } from '../callable-registry';
 import { InvalidArgumentError, RunAbortedError, TeardownError, errorMessage } from '../errors';
 import { checkOptions, toAbortSignal } from '../options';
 import { RUN_OPTION_KEYS, type RunOptions, type RunResult } from '../run-types';
+import { copyToDeviceSliced, zeroDeviceSliced } from '../sliced-copy';
 import type { Workload, WorkloadCase, WorkloadCheck, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
-import { DEFAULT_MAX_MISMATCHES, MismatchLog } from './verify';
+import { DEFAULT_MAX_MISMATCHES, MismatchLog, compareTensorSliced, type Tolerance } from './verify';
 
 let sessionCounter = 0;
 
@@ -77,6 +79,8 @@ export class WorkloadSession {
   private readonly idPrefix: string;
   /** The signal every run of the session follows, if any. */
   readonly signal: AbortSignal | undefined;
+  // One slicer for the session's copies and comparisons.
+  private readonly slicer = new TimeSlicer();
 
   /**
    * @param runner the runner to use
@@ -101,17 +105,31 @@ export class WorkloadSession {
     return `${this.idPrefix}/${label}`;
   }
 
-  /** Allocates a tensor holding a copy of `data`. */
-  tensor(data: ArrayBufferView): bigint {
+  /**
+   * Allocates a tensor holding a copy of `data`. Large data is copied a piece at a time with pauses
+   * for the event loop (see `sliced-copy.ts`).
+   */
+  async tensor(data: ArrayBufferView): Promise<bigint> {
     const addr = this.runner.allocateTensor(data.byteLength);
     this.tensors.push(addr);
-    this.runner.copyToDevice(addr, data);
+    await copyToDeviceSliced(this.runner, addr, data, this.slicer);
     return addr;
   }
 
   /** Allocates a zero-filled tensor of `bytes` bytes (device memory is not zeroed by allocation). */
-  zeros(bytes: number): bigint {
-    return this.tensor(new Uint8Array(bytes));
+  async zeros(bytes: number): Promise<bigint> {
+    const addr = this.runner.allocateTensor(bytes);
+    this.tensors.push(addr);
+    await zeroDeviceSliced(this.runner, addr, bytes, this.slicer);
+    return addr;
+  }
+
+  /**
+   * Compares an output with its golden into the session's mismatches, a chunk at a time with
+   * pauses for the event loop.
+   */
+  async verify(tensor: string, expected: ArrayLike<number>, actual: ArrayLike<number>, tol: Tolerance, run = 0): Promise<void> {
+    await compareTensorSliced(this.mismatches, tensor, expected, actual, tol, run, this.slicer);
   }
 
   /** Prepares `callable` under `id`; it is unregistered at the end unless the case does it. */

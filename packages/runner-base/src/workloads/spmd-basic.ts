@@ -9,7 +9,7 @@ import { f32Arg } from './tensors';
 import { loadWorkloadKernels } from './kernels';
 import { checkWorkloadRunOptions, resolveCase, withSession } from './session';
 import type { Workload, WorkloadCase, WorkloadResult, WorkloadRunner, WorkloadRunOptions } from './types';
-import { EXACT, compareTensor } from './verify';
+import { EXACT } from './verify';
 
 /** Elements of the output: three 64-byte lines of 16 floats. */
 export const SPMD_OUTPUT_ELEMS = 48;
@@ -73,13 +73,13 @@ async function runSpmd(runner: WorkloadRunner, options?: WorkloadRunOptions): Pr
   const c = resolveCase(spmdBasic, options.case);
   const kernels = await loadWorkloadKernels(['spmd_read_aic', 'spmd_read_aiv'], runner.platform, options.compile);
   return withSession(runner, spmdBasic.name, c.name, options, async (s) => {
-    const out = s.zeros(SPMD_OUTPUT_ELEMS * 4);
+    const out = await s.zeros(SPMD_OUTPUT_ELEMS * 4);
     const readback = new Float32Array(SPMD_OUTPUT_ELEMS);
     const id = s.id('callable');
     s.prepare(id, spmdCallable(kernels));
     // blockDim goes in the plan, not the run options, so a caller's `run.blockDim` still overrides it.
     await s.run(id, { out, readback, blockDim: c.blockDim } satisfies SpmdArgs);
-    compareTensor(s.mismatches, 'out', spmdGolden(), readback, EXACT);
+    await s.verify('out', spmdGolden(), readback, EXACT);
     return s.result(1);
   });
 }

@@ -2,6 +2,7 @@
  * Comparing device results with goldens: exact, or within a tolerance the way the upstream runner's
  * `allclose(rtol, atol)` does (|actual − expected| ≤ atol + rtol·|expected|). NaN never matches.
  */
+import { TimeSlicer } from '@npurun/collectors';
 import type { Mismatch } from './types';
 
 // Aliased once: a global lookup per element is slow under a VM-context global (jest).
@@ -64,11 +65,41 @@ export function compareTensor(
   run = 0,
 ): number {
   const before = log.count;
+  compareRange(log, tensor, expected, actual, tol, run, 0, Math.max(expected.length, actual.length));
+  return log.count - before;
+}
+
+// Elements compared between pause checks: well under a millisecond each.
+const COMPARE_CHUNK = 1 << 14;
+
+/**
+ * {@link compareTensor} for large tensors: compares a chunk at a time and gives the event loop a
+ * turn whenever `slicer`'s slice is used up. Same mismatches, in the same order.
+ *
+ * @returns the number of mismatches found by this call
+ */
+export async function compareTensorSliced(
+  log: MismatchLog,
+  tensor: string,
+  expected: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  tol: Tolerance,
+  run = 0,
+  slicer: TimeSlicer = new TimeSlicer(),
+): Promise<number> {
+  const before = log.count;
   const n = Math.max(expected.length, actual.length);
-  for (let i = 0; i < n; i++) {
+  for (let from = 0; from < n; from += COMPARE_CHUNK) {
+    compareRange(log, tensor, expected, actual, tol, run, from, Math.min(n, from + COMPARE_CHUNK));
+    await slicer.pauseIfDue();
+  }
+  return log.count - before;
+}
+
+function compareRange(log: MismatchLog, tensor: string, expected: ArrayLike<number>, actual: ArrayLike<number>, tol: Tolerance, run: number, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
     const e = i < expected.length ? expected[i]! : Number.NaN;
     const a = i < actual.length ? actual[i]! : Number.NaN;
     if (!withinTolerance(e, a, tol)) log.add({ tensor, index: i, expected: e, actual: a, run });
   }
-  return log.count - before;
 }
