@@ -51,7 +51,7 @@ interface Manifest {
 describe('every package tarball', () => {
   const names = ['@npurun/hal-native', '@npurun/collectors', '@npurun/results', '@npurun/runner-base', '@npurun/runner-a2a3', '@npurun/runner-a5'];
 
-  test.each(names)('%s: license, metadata, no install step, nothing cited, README links resolve', (name) => {
+  test.each(names)('%s: license, metadata, no install step, nothing cited, doc links resolve', (name) => {
     const tarball = tarballs.get(name);
     expect(tarball).toBeDefined();
     const dir = unpack(tarball!, path.join(root, 'unpacked', name.replace('/', '+')));
@@ -72,15 +72,18 @@ describe('every package tarball', () => {
 
     expect(findCitations(files.map((f) => path.join(dir, f))).map((c) => `${c.file.slice(dir.length)}:${c.line}: ${c.what}`)).toEqual([]);
 
-    const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
-    for (const link of markdownLinks(readme)) {
-      if (/^https?:/.test(link)) {
-        if (link.includes('github.com/')) expect(link.startsWith(`${REPOSITORY}/`) || link === REPOSITORY).toBe(true);
-        continue;
+    // Every link of every shipped markdown file resolves inside the tarball or is the repository's URL.
+    expect(files).toContain('README.md');
+    for (const doc of files.filter((f) => f.endsWith('.md'))) {
+      for (const link of markdownLinks(fs.readFileSync(path.join(dir, doc), 'utf8'))) {
+        if (/^https?:/.test(link)) {
+          if (link.includes('github.com/')) expect({ doc, link, ours: link.startsWith(`${REPOSITORY}/`) || link === REPOSITORY }).toEqual({ doc, link, ours: true });
+          continue;
+        }
+        if (link.startsWith('#') || link.startsWith('mailto:')) continue;
+        const target = path.join(dir, path.dirname(doc), decodeURIComponent(link.split('#')[0] ?? ''));
+        expect({ doc, link, exists: fs.existsSync(target) }).toEqual({ doc, link, exists: true });
       }
-      if (link.startsWith('#') || link.startsWith('mailto:')) continue;
-      const target = decodeURIComponent(link.split('#')[0] ?? '');
-      expect({ link, exists: fs.existsSync(path.join(dir, target)) }).toEqual({ link, exists: true });
     }
   });
 
