@@ -414,7 +414,9 @@ export function describeArchLifecycle(target: ArchRunnerTarget): void {
       } finally {
         await Promise.all([a.finalize(), b.finalize()]);
       }
-    });
+      // Every case of three workloads on two devices at once: on a 2-core machine shared with other
+      // suites this alone can take most of a minute.
+    }, 180_000);
 
     test('a second run while one is in flight is refused; the hang kernel ends when its flag is set', async () => {
       const runner = await target.create();
