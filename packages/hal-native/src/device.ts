@@ -16,6 +16,7 @@ import type {
   HalStream,
   HostMapping,
   OpenDeviceOptions,
+  RunSubmission,
   StreamsSyncError,
 } from './types';
 
@@ -57,7 +58,7 @@ class Binary implements AicoreBinary {
 
 class Program implements AicpuProgram {
   constructor(
-    private readonly device: NativeDevice,
+    readonly device: NativeDevice,
     readonly handle: number,
   ) {}
 
@@ -153,6 +154,53 @@ class NativeDevice implements HalDevice {
     this.handle('launchAicpu').launchAicpu(stream.id, program.handle, kernelName, threads, args);
   }
 
+  submitRun(run: RunSubmission): Promise<bigint> {
+    const op = 'submitRun';
+    try {
+      const native = this.handle(op);
+      if (typeof run !== 'object' || run === null) throw invalid(op, 'run must be an object');
+      const { aicpu, aicore } = run;
+      if (typeof aicpu !== 'object' || aicpu === null) throw invalid(op, 'aicpu must be an object');
+      if (typeof aicore !== 'object' || aicore === null) throw invalid(op, 'aicore must be an object');
+      const aicpuStream = this.ownStream(op, 'aicpu.stream', aicpu.stream);
+      const aicoreStream = this.ownStream(op, 'aicore.stream', aicore.stream);
+      if (!(aicpu.program instanceof Program) || aicpu.program.device !== this) throw invalid(op, 'aicpu.program is not an AI CPU program of this device');
+      if (!(aicore.binary instanceof Binary)) throw invalid(op, 'aicore.binary is not an AI Core binary of this device');
+      const upload = run.kernelArgsUpload;
+      if (upload !== 'beforeAicpuLaunch' && upload !== 'beforeAicoreLaunch') {
+        throw invalid(op, `kernelArgsUpload must be 'beforeAicpuLaunch' or 'beforeAicoreLaunch', got ${String(upload)}`);
+      }
+      const streams = [aicpuStream, aicoreStream];
+      return native
+        .submitRun(
+          aicpuStream.id,
+          aicpu.program.handle,
+          aicpu.initKernel,
+          aicpu.runKernel,
+          aicpu.threads,
+          run.kernelArgs,
+          run.kernelArgsAddr,
+          upload === 'beforeAicpuLaunch',
+          aicoreStream.id,
+          aicore.binary.handle,
+          aicore.blockDim,
+          run.timeoutMs,
+          run.deviceWallAddr,
+        )
+        .catch((error: unknown) => {
+          throw withSubmitStreams(error, streams);
+        });
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  private ownStream(op: string, name: string, s: unknown): Stream {
+    // Stream ids are per device: another device's stream could name one of ours by accident.
+    if (!(s instanceof Stream) || s.device !== this) throw invalid(op, `${name} is not a stream of this device`);
+    return s;
+  }
+
   mapToHost(addr: bigint, size: ByteSize): HostMapping {
     const buffer = this.handle('mapToHost').mapToHost(addr, size);
     return { deviceAddr: addr, size: buffer.byteLength, bytes: new Uint8Array(buffer) };
@@ -189,6 +237,22 @@ function withStreams(error: unknown, streams: readonly HalStream[]): unknown {
   const timedOut = Array.isArray(e.timedOut) ? e.timedOut.map(byId).filter((s): s is HalStream => s !== undefined) : [];
   const result: StreamsSyncError = Object.assign(error, { stream: failed, timedOut });
   return result;
+}
+
+function invalid(op: string, message: string): HalError {
+  return new HalError(`${op}: ${message}`, { code: HalErrorCode.InvalidArgument, op });
+}
+
+/** {@link withStreams} for a submitRun rejection: stream ids become the streams they name. */
+function withSubmitStreams(error: unknown, streams: readonly HalStream[]): unknown {
+  if (!(error instanceof HalError)) return error;
+  const e = error as { launched?: unknown; waitError?: unknown };
+  if (Array.isArray(e.launched)) {
+    Object.assign(error, { launched: streams.filter((s) => (e.launched as unknown[]).includes(s.id)) });
+    if (e.waitError !== undefined) Object.assign(error, { waitError: withStreams(e.waitError, streams) });
+    return error;
+  }
+  return withStreams(error, streams);
 }
 
 /**

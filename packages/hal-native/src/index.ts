@@ -11,6 +11,7 @@
  */
 export * from './types';
 export * from './errors';
+export { submitRunStepwise } from './submit-run';
 export { openDevice, deviceIncludeDir, nativeNoop, checkElfImage, DEFAULT_SIM_MEMORY_BYTES } from './device';
 // struct-layout helper
 export * from './layout';

@@ -25,6 +25,22 @@ export interface NativeDeviceHandle {
   aicpuProgramHasKernel(program: number, name: string): boolean;
   launchAicore(stream: number, binary: number, blockDim: number, kernelArgsAddr: bigint): void;
   launchAicpu(stream: number, program: number, kernelName: string, threads: number, args: ArrayBufferView): void;
+  /** Resolves with the device wall; rejects with a HalError carrying `phase` (see addon.cc). */
+  submitRun(
+    aicpuStream: number,
+    program: number,
+    initKernel: string,
+    runKernel: string,
+    aicpuThreads: number,
+    kernelArgs: ArrayBufferView,
+    kernelArgsAddr: bigint,
+    uploadBeforeAicpu: boolean,
+    aicoreStream: number,
+    binary: number,
+    blockDim: number,
+    timeoutMs: number,
+    deviceWallAddr: bigint,
+  ): Promise<bigint>;
   mapToHost(addr: bigint, size: number | bigint): ArrayBuffer;
   unmapFromHost(addr: bigint): void;
   reset(): void;

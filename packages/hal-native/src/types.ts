@@ -115,6 +115,51 @@ export interface StreamsSyncError extends HalError {
   readonly timedOut: readonly HalStream[];
 }
 
+/**
+ * One run's device work, submitted with {@link HalDevice.submitRun} once its graph is encoded and
+ * the device copy of its KernelArgs allocated.
+ */
+export interface RunSubmission {
+  /** The AI CPU side: the init kernel on 1 thread, then the run kernel on `threads` threads. */
+  readonly aicpu: {
+    readonly stream: HalStream;
+    readonly program: AicpuProgram;
+    readonly initKernel: string;
+    readonly runKernel: string;
+    readonly threads: number;
+  };
+  /** The AI Core side: the executor over `blockDim` blocks, given `kernelArgsAddr`. */
+  readonly aicore: {
+    readonly stream: HalStream;
+    readonly binary: AicoreBinary;
+    readonly blockDim: number;
+  };
+  /** The host KernelArgs: the AI CPU kernels' argument block (by value) and the device copy's content. */
+  readonly kernelArgs: ArrayBufferView;
+  /** Where the device copy of `kernelArgs` is uploaded (an allocation of at least its size). */
+  readonly kernelArgsAddr: bigint;
+  /** When the copy is uploaded: before the AI CPU launches (a2a3) or after them, before the AI Core launch (a5). */
+  readonly kernelArgsUpload: 'beforeAicpuLaunch' | 'beforeAicoreLaunch';
+  /** The deadline for both streams together, in ms (0 – 24 h). */
+  readonly timeoutMs: number;
+  /** The 8-byte device-wall slot, read once both streams are done. */
+  readonly deviceWallAddr: bigint;
+}
+
+/**
+ * The rejection of {@link HalDevice.submitRun}: the `HalError` of the step that failed, with
+ * `phase` naming it.
+ * - `launch`: the upload or a launch failed (its own `code` and `op`); `launched` lists the streams
+ *   whose work had already started, which were waited for (under the run's deadline) before the
+ *   promise settled — `waitError` is set when that wait failed too.
+ * - `wait`: a stream failed or missed the deadline; `stream` and `timedOut` as in {@link StreamsSyncError}.
+ * - `read`: reading the device wall failed.
+ */
+export type SubmitRunError =
+  | (HalError & { readonly phase: 'launch'; readonly launched: readonly HalStream[]; readonly waitError?: StreamsSyncError })
+  | (StreamsSyncError & { readonly phase: 'wait' })
+  | (HalError & { readonly phase: 'read' });
+
 /** A registered AI Core executor binary. There is no unregister, as on real hardware. */
 export interface AicoreBinary {
   /** Handle value, unique per device. */
@@ -194,6 +239,19 @@ export interface HalDevice {
    * at launch (writes to it by the device never reach the host).
    */
   launchAicpu(stream: HalStream, program: AicpuProgram, kernelName: string, threads: number, args: ArrayBufferView): void;
+
+  /**
+   * One run's device work in one call: uploads the KernelArgs copy at its point, launches the AI
+   * CPU init and run kernels and the AI Core executor, waits for both streams under one deadline,
+   * and reads the device wall. The same vendor calls as making those calls in turn (see
+   * {@link submitRunStepwise}), but one crossing into the addon and one promise; the simulator also
+   * sends the three launches to its device process in one message and checks every argument
+   * before anything starts.
+   *
+   * @returns (resolves to) the device wall the AI CPU wrote, in ns
+   * @throws (rejects with) {@link SubmitRunError}
+   */
+  submitRun(run: RunSubmission): Promise<bigint>;
 
   /** Maps device memory into the host. a2a3 only: `HAL_UNSUPPORTED` on a5 and a5sim. */
   mapToHost(addr: bigint, size: ByteSize): HostMapping;

@@ -16,6 +16,7 @@ import type {
   StructLayout,
   AicpuProgram,
   StreamsSyncError,
+  SubmitRunError,
 } from '@npurun/hal-native';
 import { HalErrorCode, openDevice } from '@npurun/hal-native';
 import { randomUUID } from 'node:crypto';
@@ -766,7 +767,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       await this.startArchCollectors(ctx); // step 6 (arch; default: non-shared collectors)
       abort.throwIfAborted();
       t = now();
-      await this.launchAndWait(state, ctx, abort); // step 7
+      const wall = await this.launchAndWait(state, ctx, abort); // step 7 (and step 10: the device wall)
       timings.launchAndWaitMs = now() - t;
       this.logger.debug('run: the device work finished');
       t = now();
@@ -774,7 +775,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       await this.teardownArchCollectors(ctx); // step 9 (arch; default: non-shared collectors)
       timings.collectorsTeardownMs = now() - t;
       abort.throwIfAborted();
-      deviceWallNs = this.readDeviceWall(state); // step 10
+      deviceWallNs = wall;
       await readOutputsSliced(state.allocator, settings.outputs);
     } catch (e) {
       failure = abort.aborted && !(e instanceof RunAbortedError) ? abort.error(this.faultReason !== null ? `the runner is now faulted: ${this.faultReason}` : undefined, e) : e;
@@ -855,12 +856,6 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     if (state.deviceWall === null) state.deviceWall = state.allocator.alloc(8, 'deviceWall');
     state.allocator.memset(state.deviceWall, 0, 8);
     return state.deviceWall;
-  }
-
-  private readDeviceWall(state: DeviceState): bigint {
-    const out = new BigUint64Array(1);
-    state.allocator.copyFromDevice(out, state.deviceWall!);
-    return out[0]!;
   }
 
   /**
@@ -947,43 +942,82 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     return { kernelNames: ctx.settings.kernelNames, ...trace, ...this.collectorExportOptions(ctx, entry), incomplete, ...(signal !== undefined ? { signal } : {}) };
   }
 
-  private async launchAndWait(state: DeviceState, ctx: RunContext, abort: RunAbort): Promise<void> {
-    const launched: ('aicpu' | 'aicore')[] = [];
-    try {
-      if (this.spec.kernelArgsUpload === 'beforeAicpuLaunch') this.uploadKernelArgs(ctx);
-      this.launchAicpuKernel(state.aicpuStream, ctx.kernelArgs, this.aicpuInitKernel, 1);
-      launched.push('aicpu');
-      ctx.launched = true;
-      this.launchAicpuKernel(state.aicpuStream, ctx.kernelArgs, this.aicpuRunKernel, ctx.settings.aicpuThreads);
-      if (this.spec.kernelArgsUpload === 'beforeAicoreLaunch') this.uploadKernelArgs(ctx);
-      this.launchAicoreKernel(state.aicoreStream, ctx.kernelArgsDeviceAddr!, ctx.settings.blockDim);
-      launched.push('aicore');
-    } catch (e) {
-      // Work already submitted may still be running and reading memory this run is about to
-      // free: wait for it (bounded by the run timeout) before the error propagates.
-      const waitErrors = await this.waitForStreams(state, launched, ctx.settings.timeoutMs);
-      for (const w of waitErrors) this.logger.warn(`run: after a failed launch: ${errorMessage(w)}`);
-      throw e;
-    }
+  /**
+   * Shared step 7: the run's device work in one HAL call (`submitRun`): the KernelArgs copy is
+   * uploaded at the arch's point, the AI CPU init and run kernels and the AI Core executor are
+   * launched, both streams are waited for under the run's deadline, and the device wall is read.
+   *
+   * @returns the device wall, in ns
+   */
+  private async launchAndWait(state: DeviceState, ctx: RunContext, abort: RunAbort): Promise<bigint> {
+    const submission = state.device.submitRun({
+      aicpu: {
+        stream: state.aicpuStream,
+        program: state.aicpuProgram,
+        initKernel: this.aicpuInitKernel,
+        runKernel: this.aicpuRunKernel,
+        threads: ctx.settings.aicpuThreads,
+      },
+      aicore: { stream: state.aicoreStream, binary: this.aicoreExecutor.handle(state.device), blockDim: ctx.settings.blockDim },
+      kernelArgs: ctx.kernelArgs,
+      kernelArgsAddr: this.allocKernelArgsCopy(ctx),
+      kernelArgsUpload: this.spec.kernelArgsUpload,
+      timeoutMs: ctx.settings.timeoutMs,
+      deviceWallAddr: state.deviceWall!,
+    });
+    ctx.launched = true; // corrected below if nothing started
     this.logger.debug('run: launched');
     const progress = this.reportProgress(ctx);
     try {
-      const wait = this.waitForStreams(state, launched, ctx.settings.timeoutMs);
-      const errors = await Promise.race([wait, abort.whenAborted.then(() => null)]);
-      if (errors === null) {
-        // Aborted while the device works: stop it, and let the wait see the stopped streams end.
+      const outcome = await Promise.race([
+        submission.then(
+          (wall) => ({ wall }),
+          (error: unknown) => ({ error }),
+        ),
+        abort.whenAborted.then(() => null),
+      ]);
+      if (outcome === null) {
+        // Aborted while the device works: stop it, and let the submission see the stopped streams end.
         progress.stop(); // no more reports for a run the caller abandoned
         const stopErrors = this.stopDeviceWork(state);
-        const waitErrors = await wait;
+        const waitErrors = await submission.then(
+          () => [],
+          (e: unknown) => [e],
+        );
         const fault = [...stopErrors, ...waitErrors].find(isDeviceFault);
         if (fault !== undefined) this.faultReason ??= `the device faulted while an aborted run was being stopped: ${errorMessage(fault)}`;
         throw abort.error(this.faultReason !== null ? `the runner is now faulted (${this.faultReason})` : undefined, fault ?? stopErrors[0] ?? waitErrors[0]);
       }
-      if (errors.length > 0) throw this.explainDeviceFailure(ctx, errors[0]);
+      if ('error' in outcome) throw this.submitFailure(state, ctx, outcome.error);
       progress.finish();
+      return outcome.wall;
     } finally {
       progress.stop();
     }
+  }
+
+  /**
+   * The error a failed `submitRun` becomes. A launch that failed is thrown as it is, once what did
+   * start has ended (a failure of that wait is logged, and a timeout of it faults the runner). A
+   * failed wait: timeouts become `RunTimeoutError`s and fault the runner, a device fault faults it,
+   * and a simulated task failure is explained by task and kernel.
+   */
+  private submitFailure(state: DeviceState, ctx: RunContext, error: unknown): unknown {
+    const e = error as Partial<SubmitRunError> | null;
+    if (e?.phase === 'launch') {
+      if (e.launched?.length === 0) ctx.launched = false;
+      if (e.waitError !== undefined) {
+        for (const w of this.streamWaitErrors(state, e.waitError, ctx.settings.timeoutMs)) this.logger.warn(`run: after a failed launch: ${errorMessage(w)}`);
+        if (this.isFaulted) this.haltDeviceWork(state);
+      }
+      return error;
+    }
+    if (e?.phase === 'wait') {
+      const errors = this.streamWaitErrors(state, error, ctx.settings.timeoutMs);
+      if (this.isFaulted) this.haltDeviceWork(state);
+      return this.explainDeviceFailure(ctx, errors[0]);
+    }
+    return error;
   }
 
   /**
@@ -1080,34 +1114,14 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   }
 
   /**
-   * The single place the device-resident KernelArgs copy is made: the arch's
-   * `kernelArgsUpload` decides whether it happens before the AI CPU launches or just before the
-   * AI Core launch. Freed when the run ends.
+   * The device-resident KernelArgs copy the AI Core kernel reads: allocated here (freed when the
+   * run ends), uploaded by `submitRun` at the arch's `kernelArgsUpload` point.
    */
-  private uploadKernelArgs(ctx: RunContext): void {
+  private allocKernelArgsCopy(ctx: RunContext): bigint {
     this.beforeKernelArgsUpload(ctx);
     const addr = ctx.allocTemp(ctx.kernelArgs.byteLength, 'kernelArgs');
-    this.state!.allocator.copyToDevice(addr, ctx.kernelArgs);
     ctx.kernelArgsDeviceAddr = addr;
-  }
-
-  /**
-   * Waits for the launched streams, AI CPU first, under one deadline — one HAL wait for both, so a
-   * run pays one worker round trip, not one per stream. Every stream is waited for even when an
-   * earlier one failed. A timeout marks the runner faulted. Returns the failures, the first
-   * failing stream's first.
-   */
-  private async waitForStreams(state: DeviceState, launched: readonly ('aicpu' | 'aicore')[], timeoutMs: number): Promise<unknown[]> {
-    if (launched.length === 0) return [];
-    const streams = launched.map((which) => (which === 'aicpu' ? state.aicpuStream : state.aicoreStream));
-    try {
-      await state.device.synchronizeStreams(streams, timeoutMs);
-      return [];
-    } catch (e) {
-      const errors = this.streamWaitErrors(state, e, timeoutMs);
-      if (this.isFaulted) this.haltDeviceWork(state);
-      return errors;
-    }
+    return addr;
   }
 
   /**
@@ -1127,7 +1141,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     }
   }
 
-  /** The errors of a failed {@link waitForStreams}: timeouts become `RunTimeoutError`s and fault the runner. */
+  /** The errors of a failed wait for the run's streams: timeouts become `RunTimeoutError`s and fault the runner. */
   private streamWaitErrors(state: DeviceState, e: unknown, timeoutMs: number): unknown[] {
     const which = (s: HalStream): 'aicpu' | 'aicore' => (s === state.aicpuStream ? 'aicpu' : 'aicore');
     const { stream: failed, timedOut = [] } = e as Partial<StreamsSyncError>;
@@ -1214,8 +1228,8 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   }
 
   /**
-   * Called right before the KernelArgs copy is uploaded (a2a3: fill `fftsBaseAddr`). On an arch
-   * that uploads after the AI CPU launches, changes made here reach only the AI Core.
+   * The last change to the host KernelArgs before the run is submitted (a2a3: fill
+   * `fftsBaseAddr`): what it writes reaches the AI CPU kernels and the device copy alike.
    */
   protected beforeKernelArgsUpload(_ctx: RunContext): void {}
 

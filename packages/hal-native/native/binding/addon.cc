@@ -105,16 +105,17 @@ Napi::Value streamsFailure(Napi::Env env, const std::vector<StreamSyncFailure>& 
   return error.Value();
 }
 
-class SynchronizeStreamsWorker : public Napi::AsyncWorker {
+// Waits for streams on a worker thread (for backends without a progress descriptor: the vendor
+// runtime), then settles on the JS thread like StreamWaiter does.
+class StreamsWaitWorker : public Napi::AsyncWorker {
  public:
-  SynchronizeStreamsWorker(Napi::Env env, std::shared_ptr<Backend> backend, std::vector<StreamId> streams, uint32_t timeoutMs)
+  StreamsWaitWorker(Napi::Env env, std::shared_ptr<Backend> backend, std::vector<StreamId> streams, uint32_t timeoutMs,
+                    StreamWaiter::Settle settle)
       : Napi::AsyncWorker(env, "npurun.synchronizeStreams"),
-        deferred_(Napi::Promise::Deferred::New(env)),
         backend_(std::move(backend)),
         streams_(std::move(streams)),
-        timeoutMs_(timeoutMs) {}
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
+        timeoutMs_(timeoutMs),
+        settle_(std::move(settle)) {}
 
  protected:
   void Execute() override {
@@ -129,19 +130,15 @@ class SynchronizeStreamsWorker : public Napi::AsyncWorker {
     }
   }
   void OnOK() override {
-    if (failures_.empty()) {
-      deferred_.Resolve(Env().Undefined());
-      return;
-    }
     Napi::HandleScope scope(Env());
-    deferred_.Reject(streamsFailure(Env(), failures_));
+    settle_(Env(), failures_);
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
   std::shared_ptr<Backend> backend_;  // keeps the backend alive if the device is closed meanwhile
   std::vector<StreamId> streams_;
   uint32_t timeoutMs_;
+  StreamWaiter::Settle settle_;
   std::vector<StreamSyncFailure> failures_;
 };
 
@@ -170,6 +167,7 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
                            InstanceMethod<&NativeDevice::aicpuProgramHasKernel>("aicpuProgramHasKernel"),
                            InstanceMethod<&NativeDevice::launchAicore>("launchAicore"),
                            InstanceMethod<&NativeDevice::launchAicpu>("launchAicpu"),
+                           InstanceMethod<&NativeDevice::submitRun>("submitRun"),
                            InstanceMethod<&NativeDevice::mapToHost>("mapToHost"),
                            InstanceMethod<&NativeDevice::unmapFromHost>("unmapFromHost"),
                            InstanceMethod<&NativeDevice::reset>("reset"),
@@ -358,22 +356,105 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
         done.Resolve(info.Env().Undefined());
         return done.Promise();
       }
-      if (StreamWaiter* waiter = eventLoopWaiter(info.Env())) {
-        Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(info.Env());
-        waiter->wait(ids, timeoutMs, [deferred](Napi::Env env, const std::vector<StreamSyncFailure>& failures) {
-          if (failures.empty()) {
-            deferred.Resolve(env.Undefined());
-          } else {
-            deferred.Reject(streamsFailure(env, failures));
-          }
-        });
-        return deferred.Promise();
-      }
-      auto* worker = new SynchronizeStreamsWorker(info.Env(), backend_, std::move(ids), timeoutMs);
-      Napi::Promise promise = worker->promise();
-      worker->Queue();
-      return promise;
+      Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(info.Env());
+      waitForStreams(info.Env(), std::move(ids), timeoutMs, [deferred](Napi::Env env, const std::vector<StreamSyncFailure>& failures) {
+        if (failures.empty()) {
+          deferred.Resolve(env.Undefined());
+        } else {
+          deferred.Reject(streamsFailure(env, failures));
+        }
+      });
+      return deferred.Promise();
     });
+  }
+
+  // submitRun(aicpuStream, program, initKernel, runKernel, aicpuThreads, kernelArgs, kernelArgsAddr,
+  //           uploadBeforeAicpu, aicoreStream, binary, blockDim, timeoutMs, deviceWallAddr)
+  // One run's device work in one call: uploads the KernelArgs copy and launches (Backend::launchRun),
+  // waits for what launched under one deadline, then reads the 8-byte device wall. Resolves with the
+  // wall (a BigInt); rejects with a HalError whose `phase` says which step failed: "launch" (with
+  // `launched`, the stream ids already running, and `waitError` when waiting for them failed too),
+  // "wait" (a synchronizeStreams rejection: `stream`, `timedOut`) or "read".
+  Napi::Value submitRun(const Napi::CallbackInfo& info) {
+    const char* op = "submitRun";
+    return guarded(info.Env(), op, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      RunLaunch run;
+      run.aicpuStream = toUint32(info[0], op, "aicpu.stream", 0, kMaxHandle);
+      run.program = toUint32(info[1], op, "aicpu.program", 0, kMaxHandle);
+      run.initKernel = toString(info[2], op, "aicpu.initKernel");
+      run.runKernel = toString(info[3], op, "aicpu.runKernel");
+      run.aicpuThreads = toUint32(info[4], op, "aicpu.threads", 0, kMaxHandle);
+      const Bytes kernelArgs = toView(info[5], op, "kernelArgs");
+      run.kernelArgs = kernelArgs.data;
+      run.kernelArgsSize = kernelArgs.size;
+      run.kernelArgsAddr = toAddress(info[6], op, "kernelArgsAddr");
+      run.uploadBeforeAicpu = info[7].ToBoolean().Value();
+      run.aicoreStream = toUint32(info[8], op, "aicore.stream", 0, kMaxHandle);
+      run.binary = toUint32(info[9], op, "aicore.binary", 0, kMaxHandle);
+      run.blockDim = toUint32(info[10], op, "aicore.blockDim", 0, kMaxHandle);
+      const uint32_t timeoutMs = toUint32(info[11], op, "timeoutMs", 0, 24u * 3600u * 1000u);
+      const uint64_t wallAddr = toAddress(info[12], op, "deviceWallAddr");
+      Backend& backend = live(op);
+
+      std::vector<StreamId> launched;
+      std::shared_ptr<HalException> launchError;
+      try {
+        backend.launchRun(run, &launched);
+      } catch (const HalException& e) {
+        launchError = std::make_shared<HalException>(e);
+      } catch (const std::exception& e) {
+        launchError = std::make_shared<HalException>(ErrorCode::Internal, op, std::string(op) + ": " + e.what());
+      }
+      Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+      // The device object stays alive (and closable) until the promise settles; the wall is read
+      // only from a device that is still open.
+      auto self = std::make_shared<Napi::ObjectReference>(Napi::Persistent(info.This().As<Napi::Object>()));
+      std::vector<StreamId> launchedIds = launched;
+      auto settle = [this, self, deferred, launchError, launchedIds, wallAddr](Napi::Env env, const std::vector<StreamSyncFailure>& failures) {
+        if (launchError) {
+          Napi::Error error = toJsError(env, *launchError);
+          error.Set("phase", "launch");
+          Napi::Array ids = Napi::Array::New(env, launchedIds.size());
+          for (size_t i = 0; i < launchedIds.size(); ++i) ids.Set(static_cast<uint32_t>(i), Napi::Number::New(env, launchedIds[i]));
+          error.Set("launched", ids);
+          if (!failures.empty()) error.Set("waitError", streamsFailure(env, failures));
+          deferred.Reject(error.Value());
+          return;
+        }
+        if (!failures.empty()) {
+          Napi::Value error = streamsFailure(env, failures);
+          error.As<Napi::Object>().Set("phase", "wait");
+          deferred.Reject(error);
+          return;
+        }
+        try {
+          uint64_t wall = 0;
+          live("submitRun").copyFromDevice(&wall, wallAddr, sizeof wall);
+          deferred.Resolve(Napi::BigInt::New(env, wall));
+        } catch (const HalException& e) {
+          Napi::Error error = toJsError(env, e);
+          error.Set("phase", "read");
+          deferred.Reject(error.Value());
+        }
+      };
+      if (launched.empty()) {
+        settle(env, {});
+      } else {
+        waitForStreams(env, std::move(launched), timeoutMs, std::move(settle));
+      }
+      return deferred.Promise();
+    });
+  }
+
+  // Waits for streams without blocking the JS thread: on the event loop when the backend signals
+  // progress on a descriptor (the simulator), else on a worker thread. `settle` runs on the JS thread.
+  void waitForStreams(Napi::Env env, std::vector<StreamId> ids, uint32_t timeoutMs, StreamWaiter::Settle settle) {
+    if (StreamWaiter* waiter = eventLoopWaiter(env)) {
+      waiter->wait(ids, timeoutMs, std::move(settle));
+      return;
+    }
+    (new StreamsWaitWorker(env, backend_, std::move(ids), timeoutMs, std::move(settle)))->Queue();
   }
 
   Napi::Value registerAicoreBinary(const Napi::CallbackInfo& info) {

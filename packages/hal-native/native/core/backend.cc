@@ -34,6 +34,16 @@ std::vector<StreamSyncFailure> Backend::synchronizeStreams(const std::vector<Str
   return failures;
 }
 
+void Backend::launchRun(const RunLaunch& run, std::vector<StreamId>* launched) {
+  if (run.uploadBeforeAicpu) copyToDevice(run.kernelArgsAddr, run.kernelArgs, run.kernelArgsSize);
+  launchAicpu(run.aicpuStream, run.program, run.initKernel, 1, run.kernelArgs, run.kernelArgsSize);
+  launched->push_back(run.aicpuStream);
+  launchAicpu(run.aicpuStream, run.program, run.runKernel, run.aicpuThreads, run.kernelArgs, run.kernelArgsSize);
+  if (!run.uploadBeforeAicpu) copyToDevice(run.kernelArgsAddr, run.kernelArgs, run.kernelArgsSize);
+  launchAicore(run.aicoreStream, run.binary, run.blockDim, run.kernelArgsAddr);
+  launched->push_back(run.aicoreStream);
+}
+
 std::unique_ptr<Backend> openBackend(const OpenOptions& options) {
   const std::string& p = options.platform;
   const bool sim = p.size() > 3 && p.compare(p.size() - 3, 3, "sim") == 0;

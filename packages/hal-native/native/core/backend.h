@@ -49,6 +49,25 @@ using StreamId = uint32_t;
 using BinaryId = uint32_t;
 using ProgramId = uint32_t;
 
+// One run's device work once its graph is encoded and its KernelArgs copy allocated: the AI CPU
+// init kernel (1 thread) and run kernel on one stream, the AI Core executor on another, and the
+// upload of the KernelArgs copy the AI Core kernel reads, at the arch's point.
+struct RunLaunch {
+  StreamId aicpuStream = 0;
+  ProgramId program = 0;
+  std::string initKernel;
+  std::string runKernel;
+  uint32_t aicpuThreads = 0;
+  // The host KernelArgs: the AI CPU kernels' argument block (by value) and what is uploaded.
+  const uint8_t* kernelArgs = nullptr;
+  size_t kernelArgsSize = 0;
+  uint64_t kernelArgsAddr = 0;  // where the device copy goes (allocated by the caller)
+  bool uploadBeforeAicpu = true;  // a2a3: before the AI CPU launches; a5: after them
+  StreamId aicoreStream = 0;
+  BinaryId binary = 0;
+  uint32_t blockDim = 0;
+};
+
 // One stream's failure in a synchronizeStreams call.
 struct StreamSyncFailure {
   StreamId stream;
@@ -106,6 +125,12 @@ class Backend {
   virtual void launchAicore(StreamId stream, BinaryId binary, uint32_t blockDim, uint64_t kernelArgsAddr) = 0;
   virtual void launchAicpu(StreamId stream, ProgramId program, const std::string& kernelName, uint32_t threads,
                            const uint8_t* args, size_t argsSize) = 0;
+
+  // Uploads and launches one run (see RunLaunch), in the order the vendor runtime is called.
+  // `launched` receives each stream as its first work is submitted, so after a throw the caller
+  // knows what still runs (and must be waited for before memory is freed). The default makes the
+  // calls above in turn; a backend may submit them together.
+  virtual void launchRun(const RunLaunch& run, std::vector<StreamId>* launched);
 
   // Host mapping (a2a3 only). Returns the host address of the mapped range.
   virtual void* mapToHost(uint64_t addr, uint64_t size) = 0;

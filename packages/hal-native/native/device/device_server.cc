@@ -124,6 +124,9 @@ void DeviceServer::handle(const uint8_t* message, size_t size, int fd) {
         if (size - sizeof *c >= c->argsSize) launchAicpu(*c, message + sizeof *c);
       }
       return;
+    case wire::Op::Batch:
+      batch(message, size);
+      return;
     case wire::Op::Reset:
       reset();
       reply(wire::kOk);
@@ -131,6 +134,26 @@ void DeviceServer::handle(const uint8_t* message, size_t size, int fd) {
     default:
       if (fd >= 0) close(fd);
       return;
+  }
+}
+
+void DeviceServer::batch(const uint8_t* message, size_t size) {
+  const auto* header = as<wire::BatchHeader>(message, size);
+  if (header == nullptr) return;
+  size_t offset = sizeof *header;
+  for (uint32_t i = 0; i < header->count; ++i) {
+    if (size - offset < sizeof(wire::BatchEntry)) return;
+    wire::BatchEntry entry;
+    std::memcpy(&entry, message + offset, sizeof entry);
+    const size_t bytes = wire::batchEntryBytes(entry.size);
+    if (entry.size < sizeof(wire::CommandHeader) || size - offset < bytes) return;
+    const uint8_t* command = message + offset + sizeof entry;
+    wire::CommandHeader h;
+    std::memcpy(&h, command, sizeof h);
+    const auto op = static_cast<wire::Op>(h.op);
+    // Only one-way commands travel in a batch: nothing in it waits for a reply or carries a descriptor.
+    if (op == wire::Op::Protect || op == wire::Op::LaunchAicore || op == wire::Op::LaunchAicpu) handle(command, entry.size, -1);
+    offset += bytes;
   }
 }
 

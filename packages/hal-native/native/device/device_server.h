@@ -41,6 +41,7 @@ class DeviceServer {
  private:
   void handle(const uint8_t* message, size_t size, int fd);
   void reply(int32_t status, const std::string& message = "");
+  void batch(const uint8_t* message, size_t size);
   void protect(const wire::ProtectBatch& batch, size_t size);
   void createStream(uint32_t slot);
   void destroyStream(uint32_t slot);

@@ -23,6 +23,8 @@ constexpr int kLoadTimeoutMs = 10'000;
 constexpr int kReplyTimeoutMs = 10'000;
 // A waiter re-checks for a dead device at least this often, whatever the futex says.
 constexpr int64_t kWaitSliceNs = 50'000'000;
+// Protection changes that ride in a run's launch message; more go ahead in a message of their own.
+constexpr size_t kBatchedProtectEntries = 64;
 
 using Clock = std::chrono::steady_clock;
 
@@ -482,7 +484,7 @@ bool SimBackend::aicpuProgramHasKernel(ProgramId id, const std::string& name) {
 
 // ---------------------------------------------------------------- launch
 
-void SimBackend::launchAicore(StreamId streamId, BinaryId binaryId, uint32_t blockDim, uint64_t kernelArgsAddr) {
+SimBackend::Command SimBackend::aicoreCommand(StreamId streamId, BinaryId binaryId, uint32_t blockDim, uint64_t kernelArgsAddr) {
   const char* op = "launchAicore";
   const uint32_t slot = streamSlot(streamId, op);
   checkHealthy(op);
@@ -511,14 +513,13 @@ void SimBackend::launchAicore(StreamId streamId, BinaryId binaryId, uint32_t blo
   c.binary = binaryId;
   c.blockDim = blockDim;
   c.kernelArgsAddr = kernelArgsAddr;
-  std::lock_guard<std::mutex> lock(channelMu_);
-  wire::StreamSlot& s = process_->control()->streams[slot];
-  __atomic_fetch_add(&s.submitted, 1u, __ATOMIC_ACQ_REL);
-  sendLocked(&c, sizeof c, op);
+  Command out{slot, std::vector<uint8_t>(sizeof c)};
+  std::memcpy(out.bytes.data(), &c, sizeof c);
+  return out;
 }
 
-void SimBackend::launchAicpu(StreamId streamId, ProgramId programId, const std::string& kernelName, uint32_t threads,
-                             const uint8_t* args, size_t argsSize) {
+SimBackend::Command SimBackend::aicpuCommand(StreamId streamId, ProgramId programId, const std::string& kernelName, uint32_t threads,
+                                             const uint8_t* args, size_t argsSize) {
   const char* op = "launchAicpu";
   const uint32_t slot = streamSlot(streamId, op);
   if (!aicpuProgramHasKernel(programId, kernelName)) {
@@ -535,19 +536,101 @@ void SimBackend::launchAicpu(StreamId streamId, ProgramId programId, const std::
                        std::string(op) + ": the argument block is " + std::to_string(argsSize) + " bytes; at most " +
                            std::to_string(wire::kMaxAicpuArgsBytes) + " are supported");
   }
-  std::vector<uint8_t> message(sizeof(wire::LaunchAicpuCommand) + argsSize);
   auto c = command<wire::LaunchAicpuCommand>(wire::Op::LaunchAicpu);
   c.stream = slot;
   c.program = programId;
   c.threads = threads;
   c.argsSize = static_cast<uint32_t>(argsSize);
   std::memcpy(c.kernel, kernelName.data(), std::min(kernelName.size(), sizeof c.kernel - 1));
-  std::memcpy(message.data(), &c, sizeof c);
-  if (argsSize > 0) std::memcpy(message.data() + sizeof c, args, argsSize);
+  Command out{slot, std::vector<uint8_t>(sizeof c + argsSize)};
+  std::memcpy(out.bytes.data(), &c, sizeof c);
+  if (argsSize > 0) std::memcpy(out.bytes.data() + sizeof c, args, argsSize);
+  return out;
+}
+
+void SimBackend::submitLocked(const std::vector<Command>& commands, const char* op) {
+  // Counted as submitted before they are sent: a waiter never sees work it has not been told of.
+  for (const Command& c : commands) __atomic_fetch_add(&process_->control()->streams[c.slot].submitted, 1u, __ATOMIC_ACQ_REL);
+  if (commands.size() == 1) {
+    sendLocked(commands.front().bytes.data(), commands.front().bytes.size(), op);
+    return;
+  }
+  // The pending protection changes go first, in the same message when they fit.
+  std::vector<wire::ProtectEntry> pending;
+  {
+    std::lock_guard<std::mutex> lock(protectMu_);
+    pending.swap(pendingProtect_);
+  }
+  std::vector<std::vector<uint8_t>> messages;
+  if (!pending.empty() && pending.size() <= kBatchedProtectEntries) {
+    wire::ProtectBatch head{};
+    head.h.op = static_cast<uint32_t>(wire::Op::Protect);
+    head.count = static_cast<uint32_t>(pending.size());
+    const size_t header = offsetof(wire::ProtectBatch, entries);
+    std::vector<uint8_t> bytes(header + pending.size() * sizeof(wire::ProtectEntry));
+    std::memcpy(bytes.data(), &head, header);
+    std::memcpy(bytes.data() + header, pending.data(), pending.size() * sizeof(wire::ProtectEntry));
+    messages.push_back(std::move(bytes));
+  } else if (!pending.empty()) {
+    {
+      std::lock_guard<std::mutex> lock(protectMu_);
+      pendingProtect_.insert(pendingProtect_.begin(), pending.begin(), pending.end());
+    }
+    flushProtectLocked(op);
+  }
+  size_t total = sizeof(wire::BatchHeader);
+  for (const auto& m : messages) total += wire::batchEntryBytes(m.size());
+  for (const Command& c : commands) total += wire::batchEntryBytes(c.bytes.size());
+  if (total > wire::kMaxCommandBytes) {
+    // Larger than one message (argument blocks near their limit): one message per command.
+    for (const auto& m : messages) sendLocked(m.data(), m.size(), op);
+    for (const Command& c : commands) sendLocked(c.bytes.data(), c.bytes.size(), op);
+    return;
+  }
+  std::vector<uint8_t> batch(total, 0);
+  wire::BatchHeader header{};
+  header.h.op = static_cast<uint32_t>(wire::Op::Batch);
+  header.count = static_cast<uint32_t>(messages.size() + commands.size());
+  std::memcpy(batch.data(), &header, sizeof header);
+  size_t offset = sizeof header;
+  auto append = [&](const std::vector<uint8_t>& bytes) {
+    const wire::BatchEntry entry{static_cast<uint32_t>(bytes.size()), 0};
+    std::memcpy(batch.data() + offset, &entry, sizeof entry);
+    std::memcpy(batch.data() + offset + sizeof entry, bytes.data(), bytes.size());
+    offset += wire::batchEntryBytes(bytes.size());
+  };
+  for (const auto& m : messages) append(m);
+  for (const Command& c : commands) append(c.bytes);
+  sendLocked(batch.data(), batch.size(), op);
+}
+
+void SimBackend::launchAicore(StreamId streamId, BinaryId binaryId, uint32_t blockDim, uint64_t kernelArgsAddr) {
+  const std::vector<Command> commands{aicoreCommand(streamId, binaryId, blockDim, kernelArgsAddr)};
   std::lock_guard<std::mutex> lock(channelMu_);
-  wire::StreamSlot& s = process_->control()->streams[slot];
-  __atomic_fetch_add(&s.submitted, 1u, __ATOMIC_ACQ_REL);
-  sendLocked(message.data(), message.size(), op);
+  submitLocked(commands, "launchAicore");
+}
+
+void SimBackend::launchAicpu(StreamId streamId, ProgramId programId, const std::string& kernelName, uint32_t threads,
+                             const uint8_t* args, size_t argsSize) {
+  const std::vector<Command> commands{aicpuCommand(streamId, programId, kernelName, threads, args, argsSize)};
+  std::lock_guard<std::mutex> lock(channelMu_);
+  submitLocked(commands, "launchAicpu");
+}
+
+// Every argument is checked before anything is uploaded or launched, so a bad run starts nothing;
+// the upload happens before the launches are sent, which the device cannot tell from the vendor
+// order (the AI CPU kernels get their block by value, and the AI Core launch comes last either way).
+void SimBackend::launchRun(const RunLaunch& run, std::vector<StreamId>* launched) {
+  std::vector<Command> commands;
+  commands.reserve(3);
+  commands.push_back(aicpuCommand(run.aicpuStream, run.program, run.initKernel, 1, run.kernelArgs, run.kernelArgsSize));
+  commands.push_back(aicpuCommand(run.aicpuStream, run.program, run.runKernel, run.aicpuThreads, run.kernelArgs, run.kernelArgsSize));
+  copyToDevice(run.kernelArgsAddr, run.kernelArgs, run.kernelArgsSize);
+  commands.push_back(aicoreCommand(run.aicoreStream, run.binary, run.blockDim, run.kernelArgsAddr));
+  std::lock_guard<std::mutex> lock(channelMu_);
+  submitLocked(commands, "launchRun");
+  launched->push_back(run.aicpuStream);
+  launched->push_back(run.aicoreStream);
 }
 
 // ---------------------------------------------------------------- host mapping

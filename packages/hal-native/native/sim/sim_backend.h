@@ -56,6 +56,7 @@ class SimBackend final : public Backend {
   void launchAicore(StreamId stream, BinaryId binary, uint32_t blockDim, uint64_t kernelArgsAddr) override;
   void launchAicpu(StreamId stream, ProgramId program, const std::string& kernelName, uint32_t threads,
                    const uint8_t* args, size_t argsSize) override;
+  void launchRun(const RunLaunch& run, std::vector<StreamId>* launched) override;
 
   void* mapToHost(uint64_t addr, uint64_t size) override;
   void unmapFromHost(uint64_t addr) override;
@@ -88,6 +89,16 @@ class SimBackend final : public Backend {
   // (device code would not stop) and the fault thrown.
   wire::Reply call(const void* data, size_t size, const char* op, int timeoutMs, int fd = -1);
   uint32_t streamSlot(StreamId id, const char* op);
+  // A launch, checked and encoded for the wire, with the stream slot it counts on.
+  struct Command {
+    uint32_t slot;
+    std::vector<uint8_t> bytes;
+  };
+  Command aicoreCommand(StreamId stream, BinaryId binary, uint32_t blockDim, uint64_t kernelArgsAddr);
+  Command aicpuCommand(StreamId stream, ProgramId program, const std::string& kernelName, uint32_t threads,
+                       const uint8_t* args, size_t argsSize);
+  // Counts the launches on their streams and sends them, several in one message (caller holds channelMu_).
+  void submitLocked(const std::vector<Command>& commands, const char* op);
   std::shared_ptr<DeviceProcess> currentProcess() const { return std::atomic_load(&process_); }
   Program& program(ProgramId id, const char* op);
   ProgramId loadProgram(const uint8_t* image, size_t size, wire::ProgramKind kind, const char* op, const char* what);

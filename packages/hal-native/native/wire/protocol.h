@@ -122,6 +122,7 @@ enum class Op : uint32_t {
   LaunchAicpu,         // one-way; header followed by the argument block
   Reset,               // stop every stream, unload every program; reply when done
   Shutdown,            // one-way: exit now
+  Batch,               // one-way: BatchHeader, then commands handled in order (none of them a Batch)
 };
 
 struct CommandHeader {
@@ -195,6 +196,20 @@ struct LaunchAicpuCommand {
   uint32_t argsSize;  // bytes that follow this header
   char kernel[256];
 };
+
+// Several one-way commands in one message, so a run's launches cost one wake-up of the device's
+// server thread instead of one per command. Each entry is a BatchEntry, then `size` bytes of one
+// command, padded to 8 bytes.
+struct BatchHeader {
+  CommandHeader h;
+  uint32_t count;
+  uint32_t pad;
+};
+struct BatchEntry {
+  uint32_t size;
+  uint32_t pad;
+};
+constexpr size_t batchEntryBytes(size_t commandBytes) { return sizeof(BatchEntry) + (commandBytes + 7) / 8 * 8; }
 
 struct Reply {
   int32_t status;  // kOk or an ErrorCode

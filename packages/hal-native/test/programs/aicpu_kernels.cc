@@ -44,3 +44,26 @@ NPURUN_DEVICE_EXPORT int sleep_ms(const npurun_aicpu_ctx* ctx, void* args, uint6
   nanosleep(&pause, nullptr);
   return 0;
 }
+
+// The AI CPU half of a run for submitRun's tests (the AI Core half is run_aicore.cc).
+struct RunArgs {
+  uint64_t wall;   // u64 the run kernel writes `value` to
+  uint64_t value;
+  uint64_t log;    // u32[4]: init calls, run threads, AI Core's view of `value`, unused
+};
+
+NPURUN_DEVICE_EXPORT int run_init(const npurun_aicpu_ctx*, void* args, uint64_t size) {
+  if (size < sizeof(RunArgs)) return 7;
+  reinterpret_cast<uint32_t*>(static_cast<RunArgs*>(args)->log)[0] += 1;
+  return 0;
+}
+
+NPURUN_DEVICE_EXPORT int run_exec(const npurun_aicpu_ctx* ctx, void* args, uint64_t size) {
+  if (size < sizeof(RunArgs)) return 7;
+  const RunArgs* a = static_cast<RunArgs*>(args);
+  if (ctx->thread_idx == 0) {
+    *reinterpret_cast<uint64_t*>(a->wall) = a->value;
+    reinterpret_cast<uint32_t*>(a->log)[1] = ctx->thread_num;
+  }
+  return 0;
+}

@@ -3,7 +3,7 @@
  * fails on demand (per operation and per call number), tracks allocations with real backing bytes
  * and bounds checks, and runs "device work" as scripted callbacks with a simulated duration.
  */
-import { HalError, HalErrorCode } from '@npurun/hal-native';
+import { HalError, HalErrorCode, submitRunStepwise } from '@npurun/hal-native';
 import type {
   AicoreBinary,
   AicpuProgram,
@@ -14,6 +14,7 @@ import type {
   HalStream,
   HostMapping,
   OpenDeviceOptions,
+  RunSubmission,
 } from '@npurun/hal-native';
 
 /** The operations the fake counts. */
@@ -339,6 +340,11 @@ export class FakeHal implements HalDevice {
     const launch: AicoreLaunch = { stream: stream.id, binary: binary.handle, blockDim, kernelArgsAddr };
     this.aicoreLaunches.push(launch);
     this.schedule(stream, this.options.onAicoreLaunch?.(launch, this) ?? undefined);
+  }
+
+  /** The run made of this fake's own calls, so their counts, order and injected failures apply. */
+  submitRun(run: RunSubmission): Promise<bigint> {
+    return submitRunStepwise(this, run);
   }
 
   launchAicpu(stream: HalStream, _program: AicpuProgram, kernelName: string, threads: number, args: ArrayBufferView): void {
