@@ -47,8 +47,10 @@ export class DeviceAllocator implements CollectorDeviceMemory {
    * @throws InvalidArgumentError for a bad size; `HalError` from the device (e.g. out of memory)
    */
   alloc(size: ByteSize, tag = 'alloc'): bigint {
-    const n = toByteSize('alloc', 'size', size);
-    const addr = this.device.malloc(n);
+    // The usual number size is checked inline; anything else goes through toByteSize (same
+    // checks, same InvalidArgumentError). The HAL gets the size as given: it accepts both forms.
+    const n = typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? BigInt(size) : toByteSize('alloc', 'size', size);
+    const addr = this.device.malloc(size);
     this.live.set(addr, { addr, size: n, tag });
     this.bytes += n;
     return addr;
@@ -61,23 +63,26 @@ export class DeviceAllocator implements CollectorDeviceMemory {
    *   out (or already freed), `ALLOC_STILL_MAPPED` while a host mapping of it exists
    */
   free(addr: bigint): void {
-    const a = toDeviceAddress('free', 'addr', addr);
-    const info = this.live.get(a);
-    if (info === undefined) {
-      throw new DeviceMemoryError(RunnerErrorCode.UnknownAllocation, 'free', `free: 0x${a.toString(16)} is not a live allocation of this runner`, {
-        addr: a,
-      });
-    }
-    if (this.mappingsPerAllocation.has(a)) {
-      throw new DeviceMemoryError(RunnerErrorCode.StillMapped, 'free', `free: 0x${a.toString(16)} is still mapped into the host; unmap it first`, {
-        addr: a,
+    // Only valid addresses are keys, so a hit needs no argument check; a miss is checked before
+    // being reported, so a bad argument still gets its InvalidArgumentError.
+    const info = this.live.get(addr);
+    if (info === undefined) this.unknownAllocation('free', addr);
+    if (this.mappingsPerAllocation.size !== 0 && this.mappingsPerAllocation.has(addr)) {
+      throw new DeviceMemoryError(RunnerErrorCode.StillMapped, 'free', `free: 0x${addr.toString(16)} is still mapped into the host; unmap it first`, {
+        addr,
       });
     }
     // Forget the allocation only after the device accepted the free, so a failed free stays
     // visible to memoryStats() and to the finalize sweep.
-    this.device.free(a);
-    this.live.delete(a);
+    this.device.free(addr);
+    this.live.delete(addr);
     this.bytes -= info.size;
+  }
+
+  /** The error of an operation on an address that is no live allocation (or no address at all). */
+  private unknownAllocation(op: string, addr: unknown): never {
+    const a = toDeviceAddress(op, 'addr', addr);
+    throw new DeviceMemoryError(RunnerErrorCode.UnknownAllocation, op, `${op}: 0x${a.toString(16)} is not a live allocation of this runner`, { addr: a });
   }
 
   /** Whether `addr` is the start of a live allocation of this allocator. */

@@ -103,6 +103,61 @@ describe('DeviceAllocator', () => {
     expect(fake.memory.size).toBe(2);
   });
 
+  test.each([5, -1n, 1n << 64n, '0x10000000', undefined, null])('free(%p) is an InvalidArgumentError with no device call', (bad) => {
+    const fake = new FakeHal();
+    const a = new DeviceAllocator(fake);
+    a.alloc(64);
+    let err: unknown;
+    try {
+      a.free(bad as bigint);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as InvalidArgumentError).param).toBe('addr');
+    expect((err as Error).message).toMatch(/^free: addr must be a device address/);
+    expect(fake.calls.free).toBe(0);
+    expect(a.memoryStats()).toEqual({ liveBytes: 64n, liveAllocations: 1 });
+  });
+
+  test('free of a live address given as a number is an InvalidArgumentError, not a free', () => {
+    const fake = new FakeHal();
+    const a = new DeviceAllocator(fake);
+    const x = a.alloc(64);
+    expect(() => a.free(Number(x) as unknown as bigint)).toThrow(InvalidArgumentError);
+    expect(fake.calls.free).toBe(0);
+    expect(a.has(x)).toBe(true);
+  });
+
+  test.each([-1, 1.5, Number.NaN, 2 ** 53, '8', null, -1n, 1n << 64n])('alloc(%p) is an InvalidArgumentError with no device call', (bad) => {
+    const fake = new FakeHal();
+    const a = new DeviceAllocator(fake);
+    let err: unknown;
+    try {
+      a.alloc(bad as number);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as InvalidArgumentError).param).toBe('size');
+    expect((err as Error).message).toMatch(/^alloc: size must be/);
+    expect(fake.calls.malloc).toBe(0);
+    expect(a.memoryStats()).toEqual({ liveBytes: 0n, liveAllocations: 0 });
+  });
+
+  test('number and bigint sizes are both recorded as bigints', () => {
+    const fake = new FakeHal();
+    const a = new DeviceAllocator(fake);
+    const x = a.alloc(100, 'n');
+    const y = a.alloc(28n, 'b');
+    expect(a.allocations()).toEqual([
+      { addr: x, size: 100n, tag: 'n' },
+      { addr: y, size: 28n, tag: 'b' },
+    ]);
+    expect(fake.memory.get(x)!.byteLength).toBe(100);
+    expect(fake.memory.get(y)!.byteLength).toBe(28);
+  });
+
   test('mapToHost on an arch without host mapping passes the HAL error through, unrecorded', () => {
     const fake = new FakeHal({ properties: { hostMapping: false, arch: 'a5', platform: 'a5sim' } });
     const a = new DeviceAllocator(fake);
