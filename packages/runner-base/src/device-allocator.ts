@@ -32,10 +32,19 @@ export interface AllocationInfo {
  * counted and swept like any other.
  */
 export class DeviceAllocator implements CollectorDeviceMemory {
-  private readonly live = new Map<bigint, AllocationInfo>();
+  // Map operations on bigint keys are most of the bookkeeping's cost (the key's hash is computed
+  // anew on every set/get/delete, and inserts after deletes make the table rehash), so the newest
+  // allocation waits in `newest` and joins `older` only when the next one is made: an alloc
+  // followed by the free of that same buffer (a scratch buffer) costs no map operation and no
+  // bigint arithmetic. Every alloc is still one HAL malloc and every free one HAL free.
+  /** Every live allocation but `newest`, oldest first. */
+  private readonly older = new Map<bigint, AllocationInfo>();
+  /** The newest live allocation, unless it was freed (it is never in `older`). */
+  private newest: AllocationInfo | undefined = undefined;
+  /** Sum of the sizes in `older`. */
+  private olderBytes = 0n;
   private readonly mapped = new Map<bigint, bigint>(); // mapped addr -> allocation it lies in
   private readonly mappingsPerAllocation = new Map<bigint, number>();
-  private bytes = 0n;
 
   /** @param device the HAL device allocations are made on */
   constructor(private readonly device: HalDevice) {}
@@ -47,10 +56,16 @@ export class DeviceAllocator implements CollectorDeviceMemory {
    * @throws InvalidArgumentError for a bad size; `HalError` from the device (e.g. out of memory)
    */
   alloc(size: ByteSize, tag = 'alloc'): bigint {
-    const n = toByteSize('alloc', 'size', size);
-    const addr = this.device.malloc(n);
-    this.live.set(addr, { addr, size: n, tag });
-    this.bytes += n;
+    // The usual number size is checked inline; anything else goes through toByteSize (same
+    // checks, same InvalidArgumentError). The HAL gets the size as given: it accepts both forms.
+    const n = typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? BigInt(size) : toByteSize('alloc', 'size', size);
+    const addr = this.device.malloc(size);
+    const previous = this.newest;
+    if (previous !== undefined) {
+      this.older.set(previous.addr, previous);
+      this.olderBytes += previous.size;
+    }
+    this.newest = { addr, size: n, tag };
     return addr;
   }
 
@@ -61,43 +76,62 @@ export class DeviceAllocator implements CollectorDeviceMemory {
    *   out (or already freed), `ALLOC_STILL_MAPPED` while a host mapping of it exists
    */
   free(addr: bigint): void {
-    const a = toDeviceAddress('free', 'addr', addr);
-    const info = this.live.get(a);
-    if (info === undefined) {
-      throw new DeviceMemoryError(RunnerErrorCode.UnknownAllocation, 'free', `free: 0x${a.toString(16)} is not a live allocation of this runner`, {
-        addr: a,
-      });
-    }
-    if (this.mappingsPerAllocation.has(a)) {
-      throw new DeviceMemoryError(RunnerErrorCode.StillMapped, 'free', `free: 0x${a.toString(16)} is still mapped into the host; unmap it first`, {
-        addr: a,
+    // Only valid addresses are ever stored, so a hit needs no argument check; a miss is checked
+    // before it is reported, so a bad argument still gets its InvalidArgumentError.
+    const newest = this.newest;
+    const info = newest !== undefined && newest.addr === addr ? newest : this.older.get(addr);
+    if (info === undefined) this.unknownAllocation('free', addr);
+    if (this.mappingsPerAllocation.size !== 0 && this.mappingsPerAllocation.has(addr)) {
+      throw new DeviceMemoryError(RunnerErrorCode.StillMapped, 'free', `free: 0x${addr.toString(16)} is still mapped into the host; unmap it first`, {
+        addr,
       });
     }
     // Forget the allocation only after the device accepted the free, so a failed free stays
     // visible to memoryStats() and to the finalize sweep.
-    this.device.free(a);
-    this.live.delete(a);
-    this.bytes -= info.size;
+    this.device.free(addr);
+    this.forget(info);
+  }
+
+  /** Drops a live allocation from the books. */
+  private forget(info: AllocationInfo): void {
+    if (info === this.newest) {
+      this.newest = undefined;
+    } else {
+      this.older.delete(info.addr);
+      this.olderBytes -= info.size;
+    }
+  }
+
+  /** The error of an operation on an address that is no live allocation (or no address at all). */
+  private unknownAllocation(op: string, addr: unknown): never {
+    const a = toDeviceAddress(op, 'addr', addr);
+    throw new DeviceMemoryError(RunnerErrorCode.UnknownAllocation, op, `${op}: 0x${a.toString(16)} is not a live allocation of this runner`, { addr: a });
   }
 
   /** Whether `addr` is the start of a live allocation of this allocator. */
   has(addr: bigint): boolean {
-    return this.live.has(addr);
+    return this.info(addr) !== undefined;
   }
 
   /** The live allocation starting at `addr`, if any. */
   info(addr: bigint): AllocationInfo | undefined {
-    return this.live.get(addr);
+    const newest = this.newest;
+    return newest !== undefined && newest.addr === addr ? newest : this.older.get(addr);
   }
 
   /** Every live allocation, oldest first. */
   allocations(): AllocationInfo[] {
-    return [...this.live.values()];
+    const all = [...this.older.values()];
+    if (this.newest !== undefined) all.push(this.newest);
+    return all;
   }
 
   /** Live bytes and allocation count. */
   memoryStats(): MemoryStats {
-    return { liveBytes: this.bytes, liveAllocations: this.live.size };
+    const newest = this.newest;
+    return newest === undefined
+      ? { liveBytes: this.olderBytes, liveAllocations: this.older.size }
+      : { liveBytes: this.olderBytes + newest.size, liveAllocations: this.older.size + 1 };
   }
 
   /** Host → device copy of the whole view (bounds are checked by the HAL). */
@@ -189,14 +223,13 @@ export class DeviceAllocator implements CollectorDeviceMemory {
       // device reset that follows finalize tears every mapping down.
       this.forgetMapping(a);
     }
-    for (const info of [...this.live.values()]) {
+    for (const info of this.allocations()) {
       try {
         this.device.free(info.addr);
       } catch (e) {
         errors.push(e);
       }
-      this.live.delete(info.addr);
-      this.bytes -= info.size;
+      this.forget(info);
     }
     if (errors.length > 0) {
       throw new DeviceMemoryError(RunnerErrorCode.SweepFailed, 'freeAll', `freeAll: ${errors.length} unmap/free call(s) failed`, { errors });
@@ -208,16 +241,14 @@ export class DeviceAllocator implements CollectorDeviceMemory {
    * closed underneath (its memory is gone already).
    */
   abandonAll(): void {
-    this.live.clear();
+    this.older.clear();
+    this.newest = undefined;
+    this.olderBytes = 0n;
     this.mapped.clear();
     this.mappingsPerAllocation.clear();
-    this.bytes = 0n;
   }
 
   private ownerOf(addr: bigint, size: bigint): AllocationInfo | undefined {
-    for (const info of this.live.values()) {
-      if (addr >= info.addr && addr + size <= info.addr + info.size) return info;
-    }
-    return undefined;
+    return this.allocations().find((info) => addr >= info.addr && addr + size <= info.addr + info.size);
   }
 }

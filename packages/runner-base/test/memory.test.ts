@@ -1,4 +1,4 @@
-import { HalError } from '@npurun/hal-native';
+import { HalError, type HalDevice } from '@npurun/hal-native';
 import { ArenaError, DeviceAllocator, DeviceArena, DeviceMemoryError, InvalidArgumentError, RunnerErrorCode, toByteSize } from '../src';
 import { FakeHal } from './support/fake-hal';
 import { makeRunner } from './support/test-runner';
@@ -101,6 +101,151 @@ describe('DeviceAllocator', () => {
     expect((err as DeviceMemoryError).errors).toHaveLength(2);
     expect(fake.calls.free).toBe(4);
     expect(fake.memory.size).toBe(2);
+  });
+
+  test.each([5, -1n, 1n << 64n, '0x10000000', undefined, null])('free(%p) is an InvalidArgumentError with no device call', (bad) => {
+    const fake = new FakeHal();
+    const a = new DeviceAllocator(fake);
+    a.alloc(64);
+    let err: unknown;
+    try {
+      a.free(bad as bigint);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as InvalidArgumentError).param).toBe('addr');
+    expect((err as Error).message).toMatch(/^free: addr must be a device address/);
+    expect(fake.calls.free).toBe(0);
+    expect(a.memoryStats()).toEqual({ liveBytes: 64n, liveAllocations: 1 });
+  });
+
+  test('free of a live address given as a number is an InvalidArgumentError, not a free', () => {
+    const fake = new FakeHal();
+    const a = new DeviceAllocator(fake);
+    const x = a.alloc(64);
+    expect(() => a.free(Number(x) as unknown as bigint)).toThrow(InvalidArgumentError);
+    expect(fake.calls.free).toBe(0);
+    expect(a.has(x)).toBe(true);
+  });
+
+  test.each([-1, 1.5, Number.NaN, 2 ** 53, '8', null, -1n, 1n << 64n])('alloc(%p) is an InvalidArgumentError with no device call', (bad) => {
+    const fake = new FakeHal();
+    const a = new DeviceAllocator(fake);
+    let err: unknown;
+    try {
+      a.alloc(bad as number);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as InvalidArgumentError).param).toBe('size');
+    expect((err as Error).message).toMatch(/^alloc: size must be/);
+    expect(fake.calls.malloc).toBe(0);
+    expect(a.memoryStats()).toEqual({ liveBytes: 0n, liveAllocations: 0 });
+  });
+
+  test('number and bigint sizes are both recorded as bigints', () => {
+    const fake = new FakeHal();
+    const a = new DeviceAllocator(fake);
+    const x = a.alloc(100, 'n');
+    const y = a.alloc(28n, 'b');
+    expect(a.allocations()).toEqual([
+      { addr: x, size: 100n, tag: 'n' },
+      { addr: y, size: 28n, tag: 'b' },
+    ]);
+    expect(fake.memory.get(x)!.byteLength).toBe(100);
+    expect(fake.memory.get(y)!.byteLength).toBe(28);
+  });
+
+  test('the books are the same whichever allocation is freed first; every alloc/free is one device call', () => {
+    const fake = new FakeHal();
+    const a = new DeviceAllocator(fake);
+    const x = a.alloc(10, 'x');
+    const y = a.alloc(20, 'y');
+    const z = a.alloc(30, 'z');
+    expect(a.allocations().map((i) => i.addr)).toEqual([x, y, z]);
+    expect([a.has(x), a.has(y), a.has(z)]).toEqual([true, true, true]);
+    expect(a.info(z)).toEqual({ addr: z, size: 30n, tag: 'z' });
+    expect(a.memoryStats()).toEqual({ liveBytes: 60n, liveAllocations: 3 });
+    a.free(y); // a middle one
+    expect(a.allocations().map((i) => i.addr)).toEqual([x, z]);
+    expect(a.memoryStats()).toEqual({ liveBytes: 40n, liveAllocations: 2 });
+    a.free(z); // the newest
+    expect(a.has(z)).toBe(false);
+    expect(a.info(z)).toBeUndefined();
+    expect(a.memoryStats()).toEqual({ liveBytes: 10n, liveAllocations: 1 });
+    expect(() => a.free(z)).toThrow(expect.objectContaining({ code: RunnerErrorCode.UnknownAllocation }));
+    const w = a.alloc(40, 'w');
+    expect(a.allocations().map((i) => i.addr)).toEqual([x, w]);
+    a.free(x); // the oldest, while a newer one is live
+    expect(a.allocations()).toEqual([{ addr: w, size: 40n, tag: 'w' }]);
+    expect(a.memoryStats()).toEqual({ liveBytes: 40n, liveAllocations: 1 });
+    for (let i = 0; i < 10; i++) a.free(a.alloc(64));
+    a.free(w);
+    expect(a.memoryStats()).toEqual({ liveBytes: 0n, liveAllocations: 0 });
+    expect(a.allocations()).toEqual([]);
+    expect(fake.calls.malloc).toBe(14);
+    expect(fake.calls.free).toBe(14);
+    expect(fake.memory.size).toBe(0);
+  });
+
+  test('memoryStats stays exact beyond 2^53 bytes', () => {
+    let next = 0x1000n;
+    const device = {
+      malloc: () => (next += 0x1000n),
+      free: () => undefined,
+    } as unknown as HalDevice;
+    const a = new DeviceAllocator(device);
+    const big = 1n << 60n;
+    const x = a.alloc(big);
+    const y = a.alloc(big + 1n);
+    const z = a.alloc(Number.MAX_SAFE_INTEGER);
+    expect(a.memoryStats()).toEqual({ liveBytes: 2n * big + 1n + BigInt(Number.MAX_SAFE_INTEGER), liveAllocations: 3 });
+    a.free(z);
+    expect(a.memoryStats()).toEqual({ liveBytes: 2n * big + 1n, liveAllocations: 2 });
+    a.free(x);
+    expect(a.memoryStats()).toEqual({ liveBytes: big + 1n, liveAllocations: 1 });
+    a.alloc(3);
+    a.free(y);
+    expect(a.memoryStats()).toEqual({ liveBytes: 3n, liveAllocations: 1 });
+  });
+
+  test('the newest allocation: still mapped, failing free, mapping inside it', () => {
+    const fake = new FakeHal();
+    const a = new DeviceAllocator(fake);
+    const x = a.alloc(4096);
+    a.mapToHost(x + 16n, 64);
+    expect(() => a.free(x)).toThrow(expect.objectContaining({ code: RunnerErrorCode.StillMapped }));
+    a.unmapFromHost(x + 16n);
+    fake.fail('free');
+    expect(() => a.free(x)).toThrow(HalError);
+    expect(a.has(x)).toBe(true);
+    expect(a.memoryStats()).toEqual({ liveBytes: 4096n, liveAllocations: 1 });
+    a.free(x);
+    expect(a.has(x)).toBe(false);
+    expect(fake.memory.size).toBe(0);
+  });
+
+  test('freeAll frees oldest first, the newest included; abandonAll forgets the newest too', () => {
+    let next = 0x1000n;
+    const freed: bigint[] = [];
+    const device = {
+      malloc: () => (next += 0x1000n),
+      free: (addr: bigint) => void freed.push(addr),
+    } as unknown as HalDevice;
+    const a = new DeviceAllocator(device);
+    const addrs = [a.alloc(1), a.alloc(2), a.alloc(3)];
+    a.freeAll();
+    expect(freed).toEqual(addrs);
+    expect(a.memoryStats()).toEqual({ liveBytes: 0n, liveAllocations: 0 });
+    const b = a.alloc(8);
+    a.alloc(9);
+    a.abandonAll();
+    expect(a.memoryStats()).toEqual({ liveBytes: 0n, liveAllocations: 0 });
+    expect(a.allocations()).toEqual([]);
+    expect(a.has(b)).toBe(false);
+    expect(() => a.free(b)).toThrow(expect.objectContaining({ code: RunnerErrorCode.UnknownAllocation }));
   });
 
   test('mapToHost on an arch without host mapping passes the HAL error through, unrecorded', () => {
