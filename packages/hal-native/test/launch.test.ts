@@ -27,12 +27,16 @@ let vectorAdd: Uint8Array;
 let aicpuKernels: Uint8Array;
 let missingEntry: Uint8Array;
 let noAbi: Uint8Array;
+let coreBarrier: Uint8Array;
+let emptyAicore: Uint8Array;
 
 beforeAll(async () => {
   vectorAdd = await testProgram('vector_add');
   aicpuKernels = await testProgram('aicpu_kernels');
   missingEntry = await testProgram('missing_entry');
   noAbi = await testProgram('no_abi');
+  coreBarrier = await testProgram('core_barrier');
+  emptyAicore = await testProgram('empty_aicore');
 });
 
 describe.each(['a2a3sim', 'a5sim'] as const)('launch on %s', (platform) => {
@@ -85,6 +89,45 @@ describe.each(['a2a3sim', 'a5sim'] as const)('launch on %s', (platform) => {
       device.copyFromDevice(result, s.out);
       expect(result[n - 1]).toBe((n - 1) * s.scale + s.scale);
       expect(result[7]).toBe(7 * s.scale + s.scale);
+    }
+  });
+
+  test('all cores of a launch run at once: a barrier across every core completes, each core runs once, launch after launch', async () => {
+    // The runtime's AI Core executor blocks until its scheduler hands it work, and the scheduler may
+    // wait for every core: a launch whose cores only run one after another would never finish.
+    const max = device.properties.maxBlockDim;
+    const barrier = device.registerAicoreBinary(coreBarrier);
+    const empty = device.registerAicoreBinary(emptyAicore);
+    const state = device.malloc((1 + 3 * max) * 4);
+    const emptyArgs = device.malloc(64);
+    const stream = device.createStream();
+    for (const blockDim of [max, 1, max, 2, max - 1, max]) {
+      // Short launches in between leave the core threads in every state the next launch can meet.
+      for (let i = 0; i < 3; i++) device.launchAicore(stream, empty, blockDim, emptyArgs);
+      device.memset(state, 0, (1 + 3 * max) * 4);
+      device.launchAicore(stream, barrier, blockDim, state);
+      await stream.synchronize(10_000);
+      const words = new Uint32Array(1 + 3 * max);
+      device.copyFromDevice(words, state);
+      expect(words[0]).toBe(3 * blockDim);
+      expect(Array.from(words.subarray(1, 1 + 3 * blockDim))).toEqual(new Array(3 * blockDim).fill(1));
+      expect(words.subarray(1 + 3 * blockDim).every((w) => w === 0)).toBe(true);
+    }
+  });
+
+  test('all threads of an AI CPU launch run at once: a barrier across every thread completes', async () => {
+    const program = device.loadAicpuProgram(aicpuKernels);
+    const threads = device.properties.aicpuLaunchThreads;
+    const counter = device.malloc(8);
+    const stream = device.createStream();
+    for (const n of [threads, 2, 1, threads]) {
+      device.launchAicpu(stream, program, 'scribble_args', threads, new Uint8Array(8)); // short: threads back to idle
+      device.memset(counter, 0, 8);
+      device.launchAicpu(stream, program, 'barrier', n, new BigUint64Array([counter]));
+      await stream.synchronize(10_000);
+      const arrived = new Uint32Array(1);
+      device.copyFromDevice(arrived, counter);
+      expect(arrived[0]).toBe(n);
     }
   });
 

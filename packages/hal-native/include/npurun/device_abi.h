@@ -16,8 +16,10 @@
  *
  * AI Core executor binary, additionally:
  *   void npurun_aicore_entry(const npurun_aicore_ctx *ctx, uint64_t kernel_args_addr);
- *     Called once per core of a launch (blockDim blocks x (1 cube + 2 vector) cores), each on its own
- *     host thread. kernel_args_addr is the device address the host launched with.
+ *     Called once per core of a launch (blockDim blocks x (1 cube + 2 vector) cores), on host
+ *     threads: all cores of a launch run at once (a core may wait for the others), though a thread
+ *     may run another core's call after one that returned. kernel_args_addr is the device address
+ *     the host launched with.
  *
  * AI CPU executor program: any number of kernels, resolved by name at launch, each
  *   int <name>(const npurun_aicpu_ctx *ctx, void *args, uint64_t args_size);

@@ -67,3 +67,16 @@ NPURUN_DEVICE_EXPORT int run_exec(const npurun_aicpu_ctx* ctx, void* args, uint6
   }
   return 0;
 }
+
+// Every thread waits until all threads of the launch have arrived (u32 counter at the device
+// address args[0], zeroed by the host): finishes only if the launch's threads run at once.
+NPURUN_DEVICE_EXPORT int barrier(const npurun_aicpu_ctx* ctx, void* args, uint64_t) {
+  auto* arrived = reinterpret_cast<uint32_t*>(*static_cast<uint64_t*>(args));
+  __atomic_fetch_add(arrived, 1u, __ATOMIC_ACQ_REL);
+  timespec pause{0, 100000};
+  while (__atomic_load_n(arrived, __ATOMIC_ACQUIRE) < ctx->thread_num) {
+    if (NPURUN_SHOULD_STOP(ctx)) return 1;
+    nanosleep(&pause, nullptr);
+  }
+  return 0;
+}
