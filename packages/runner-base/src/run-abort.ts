@@ -8,10 +8,13 @@ import { RunAbortedError } from './errors';
 
 /** The abort state of one run. */
 export class RunAbort {
-  private readonly controller = new AbortController();
+  // Created on first use: most runs are never aborted, and an AbortController (and reading its
+  // signal) costs more than the rest of a run's bookkeeping together.
+  private controller: AbortController | undefined;
+  private abortedFlag = false;
+  private fire: (() => void) | undefined;
+  private whenAbortedPromise: Promise<void> | undefined;
   private readonly detach: () => void;
-  /** Resolves when the run is aborted (never rejects; never resolves for a run without a signal). */
-  readonly whenAborted: Promise<void>;
 
   /**
    * @param op the operation named by the error (`run`, `runPrepared`)
@@ -21,13 +24,10 @@ export class RunAbort {
     private readonly op: string,
     private readonly external: AbortSignal | undefined,
   ) {
-    let fire: () => void = () => undefined;
-    this.whenAborted = new Promise<void>((resolve) => {
-      fire = resolve;
-    });
     const onAbort = (): void => {
-      this.controller.abort(new RunAbortedError(this.op, this.external?.reason));
-      fire();
+      this.abortedFlag = true;
+      this.controller?.abort(this.error());
+      this.fire?.();
     };
     if (external === undefined) {
       this.detach = () => undefined;
@@ -40,13 +40,27 @@ export class RunAbort {
     }
   }
 
+  /** Resolves when the run is aborted (never rejects; never resolves for a run without a signal). */
+  get whenAborted(): Promise<void> {
+    this.whenAbortedPromise ??= this.abortedFlag
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          this.fire = resolve;
+        });
+    return this.whenAbortedPromise;
+  }
+
   /** True once the caller aborted. */
   get aborted(): boolean {
-    return this.controller.signal.aborted;
+    return this.abortedFlag;
   }
 
   /** The signal exports follow; its reason is the run's {@link RunAbortedError}. */
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortedFlag) this.controller.abort(this.error());
+    }
     return this.controller.signal;
   }
 
@@ -57,7 +71,7 @@ export class RunAbort {
 
   /** Throws the run's {@link RunAbortedError} once aborted. */
   throwIfAborted(): void {
-    if (this.aborted) throw this.error();
+    if (this.abortedFlag) throw this.error();
   }
 
   /** Stops following the caller's signal. */
