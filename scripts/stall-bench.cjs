@@ -63,16 +63,19 @@ async function child(runnerDist, arch) {
   const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'npurun-stall-out-'));
   const diagnostics = { l2Swimlane: 4, tensorDump: true, pmu: 2, scopeStats: true, ...(arch === 'a2a3' ? { depGen: true } : {}) };
   const runner = await Runner.create({ platform: `${arch}sim`, outputDir, diagnostics });
+  // Workload helpers run through runPrepared, plain requests through run: time both.
   const runStalls = [];
-  const run = runner.run.bind(runner);
-  runner.run = async (request) => {
-    const probe = stallProbe();
-    try {
-      return await run(request);
-    } finally {
-      runStalls.push(probe.stop());
-    }
-  };
+  for (const method of ['run', 'runPrepared']) {
+    const original = runner[method].bind(runner);
+    runner[method] = async (...args) => {
+      const probe = stallProbe();
+      try {
+        return await original(...args);
+      } finally {
+        runStalls.push(probe.stop());
+      }
+    };
+  }
   const helper = async () => {
     const probe = stallProbe();
     const t0 = performance.now();

@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,9 @@ namespace {
 
 uint64_t argument(char** argv, int index) { return std::strtoull(argv[index], nullptr, 10); }
 
+// How much lower than the host the device's threads are scheduled (a nice increment).
+constexpr int kDeviceNiceIncrement = 10;
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -31,6 +35,11 @@ int main(int argc, char** argv) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (static_cast<uint64_t>(getppid()) != argument(argv, 1)) return 0;
   signal(SIGPIPE, SIG_IGN);
+  // Below the host in CPU priority, before any thread exists (threads inherit it): on hardware,
+  // device work costs the host no CPU, but here a launch can make more threads runnable than the
+  // machine has cores, and at equal priority they would starve the caller's event loop.
+  errno = 0;
+  [[maybe_unused]] const int niceness = nice(kDeviceNiceIncrement);
 
   const uint64_t capacity = argument(argv, 6);
   void* controlMapping =
