@@ -2,16 +2,7 @@ import { HalError, HalErrorCode } from '../src/errors';
 import { openDevice } from '../src/device';
 import type { HalDevice } from '../src/types';
 import { testProgram } from './support/programs';
-
-async function rejection(p: Promise<unknown>): Promise<HalError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(HalError);
-    return e as HalError;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from './support/rejection';
 
 function thrown(fn: () => unknown): HalError {
   try {

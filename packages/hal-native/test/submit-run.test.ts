@@ -1,10 +1,11 @@
 // submitRun: a run's uploads, launches, wait and device-wall read in one call, with rejections that
 // say which step failed — and submitRunStepwise, the same made of the device's individual calls.
-import { HalError, HalErrorCode } from '../src/errors';
+import { HalErrorCode } from '../src/errors';
 import { openDevice } from '../src/device';
 import { submitRunStepwise } from '../src/submit-run';
 import type { AicoreBinary, AicpuProgram, HalDevice, RunSubmission, SubmitRunError } from '../src/types';
 import { testProgram } from './support/programs';
+import { rejection } from './support/rejection';
 
 let aicpuKernels: Uint8Array;
 let runAicore: Uint8Array;
@@ -12,16 +13,6 @@ let runAicore: Uint8Array;
 beforeAll(async () => {
   [aicpuKernels, runAicore] = await Promise.all([testProgram('aicpu_kernels'), testProgram('run_aicore')]);
 });
-
-async function rejection(p: Promise<unknown>): Promise<SubmitRunError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(HalError);
-    return e as SubmitRunError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const submitters = {
   'device.submitRun': (d: HalDevice, run: RunSubmission) => d.submitRun(run),
@@ -74,14 +65,14 @@ describe.each(['a2a3sim', 'a5sim'] as const)('a run on %s', (platform) => {
 
     test('a failing kernel rejects in the wait phase, naming its stream', async () => {
       const run = submission({ runKernel: 'fail_on_thread_one', threads: 2 });
-      const err = await rejection(submit(device, run));
+      const err = await rejection<SubmitRunError>(submit(device, run));
       expect(err).toMatchObject({ phase: 'wait', code: HalErrorCode.KernelFailed, backendCode: 42 });
       expect(err.phase === 'wait' && err.stream).toBe(run.aicpu.stream);
     });
 
     test('a missed deadline rejects in the wait phase with the streams that timed out', async () => {
       const run = submission({ runKernel: 'spin_until_stopped', threads: 1, timeoutMs: 50 });
-      const err = await rejection(submit(device, run));
+      const err = await rejection<SubmitRunError>(submit(device, run));
       expect(err).toMatchObject({ phase: 'wait', code: HalErrorCode.SyncTimeout });
       expect(err.phase === 'wait' && err.timedOut).toContain(run.aicpu.stream);
       run.aicpu.stream.destroy(); // raises the stop flag the kernel polls
@@ -90,13 +81,13 @@ describe.each(['a2a3sim', 'a5sim'] as const)('a run on %s', (platform) => {
 
     test('an unreadable device wall rejects in the read phase, after the work finished', async () => {
       const run = { ...submission(), deviceWallAddr: 0x10n };
-      const err = await rejection(submit(device, run));
+      const err = await rejection<SubmitRunError>(submit(device, run));
       expect(err).toMatchObject({ phase: 'read', code: HalErrorCode.InvalidAddress });
       expect(readLog()[1]).toBe(3);
     });
 
     test('an unknown kernel rejects in the launch phase; the AI Core never ran', async () => {
-      const err = await rejection(submit(device, submission({ runKernel: 'no_such_kernel' })));
+      const err = await rejection<SubmitRunError>(submit(device, submission({ runKernel: 'no_such_kernel' })));
       expect(err).toMatchObject({ phase: 'launch', code: HalErrorCode.UnknownKernel, op: 'launchAicpu' });
       expect(readLog()[2]).toBe(0);
       // What had started was waited for before the promise settled.
@@ -106,14 +97,14 @@ describe.each(['a2a3sim', 'a5sim'] as const)('a run on %s', (platform) => {
 
   test('the device checks the whole run before starting any of it', async () => {
     const run = submission({ runKernel: 'no_such_kernel' });
-    const err = await rejection(device.submitRun(run));
+    const err = await rejection<SubmitRunError>(device.submitRun(run));
     expect(err.phase === 'launch' && err.launched).toEqual([]);
     expect(readLog()).toEqual([0, 0, 0, 0]); // not even the init kernel ran
   });
 
   test('the stepwise submission waits for what started before a later launch failed', async () => {
     const run = submission({ runKernel: 'no_such_kernel' });
-    const err = await rejection(submitRunStepwise(device, run));
+    const err = await rejection<SubmitRunError>(submitRunStepwise(device, run));
     expect(err.phase === 'launch' && err.launched).toEqual([run.aicpu.stream]);
     expect(readLog()[0]).toBe(1); // the init kernel ran, and had finished when the promise settled
   });
@@ -130,7 +121,7 @@ describe.each(['a2a3sim', 'a5sim'] as const)('a run on %s', (platform) => {
         [{ ...run, timeoutMs: -1 }, /timeoutMs/],
       ];
       for (const [r, message] of bad) {
-        const err = await rejection(device.submitRun(r));
+        const err = await rejection<SubmitRunError>(device.submitRun(r));
         expect(err.code).toBe(HalErrorCode.InvalidArgument);
         expect(err.message).toMatch(message);
       }
@@ -143,7 +134,7 @@ describe.each(['a2a3sim', 'a5sim'] as const)('a run on %s', (platform) => {
   test('a closed device rejects', async () => {
     const run = submission();
     device.close();
-    const err = await rejection(device.submitRun(run));
+    const err = await rejection<SubmitRunError>(device.submitRun(run));
     expect(err.code).toBe(HalErrorCode.DeviceClosed);
     device = openDevice({ platform, sim: { memoryBytes: 16 * 1024 * 1024 } }); // for afterEach
   });

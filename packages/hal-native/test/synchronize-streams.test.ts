@@ -1,19 +1,10 @@
 // synchronizeStreams: one wait for several streams, in order, under one deadline; every stream is
 // waited for even after one fails, and the rejection says which stream failed and which timed out.
-import { HalError, HalErrorCode } from '../src/errors';
+import { HalErrorCode } from '../src/errors';
 import { openDevice } from '../src/device';
 import type { AicpuProgram, HalDevice, StreamsSyncError } from '../src/types';
 import { testProgram } from './support/programs';
-
-async function rejection(p: Promise<unknown>): Promise<StreamsSyncError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(HalError);
-    return e as StreamsSyncError;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from './support/rejection';
 
 let aicpuKernels: Uint8Array;
 
@@ -63,7 +54,7 @@ describe.each(['a2a3sim', 'a5sim'] as const)('synchronizeStreams on %s', (platfo
     device.launchAicpu(a, program, 'fail_on_thread_one', 2, new Uint8Array(8));
     device.launchAicpu(b, program, 'sleep_ms', 1, sleep(40));
     device.launchAicpu(b, program, 'record_identity', 1, new BigUint64Array([out]));
-    const err = await rejection(device.synchronizeStreams([a, b], 10_000));
+    const err = await rejection<StreamsSyncError>(device.synchronizeStreams([a, b], 10_000));
     expect(err.code).toBe(HalErrorCode.KernelFailed);
     expect(err.backendCode).toBe(42);
     expect(err.stream).toBe(a);
@@ -80,7 +71,7 @@ describe.each(['a2a3sim', 'a5sim'] as const)('synchronizeStreams on %s', (platfo
     const b = device.createStream();
     device.launchAicpu(a, program, 'sleep_ms', 1, sleep(1));
     device.launchAicpu(b, program, 'fail_on_thread_one', 2, new Uint8Array(8));
-    const err = await rejection(device.synchronizeStreams([a, b], 10_000));
+    const err = await rejection<StreamsSyncError>(device.synchronizeStreams([a, b], 10_000));
     expect(err.stream).toBe(b);
     expect(err.code).toBe(HalErrorCode.KernelFailed);
   });
@@ -93,7 +84,7 @@ describe.each(['a2a3sim', 'a5sim'] as const)('synchronizeStreams on %s', (platfo
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
     const started = Date.now();
-    const err = await rejection(device.synchronizeStreams([a, b], 120));
+    const err = await rejection<StreamsSyncError>(device.synchronizeStreams([a, b], 120));
     const waited = Date.now() - started;
     clearInterval(timer);
     expect(err.code).toBe(HalErrorCode.SyncTimeout);
@@ -110,7 +101,7 @@ describe.each(['a2a3sim', 'a5sim'] as const)('synchronizeStreams on %s', (platfo
     const b = device.createStream();
     device.launchAicpu(a, program, 'fail_on_thread_one', 2, new Uint8Array(8));
     device.launchAicpu(b, program, 'spin_until_stopped', 1, new Uint8Array(8));
-    const err = await rejection(device.synchronizeStreams([a, b], 80));
+    const err = await rejection<StreamsSyncError>(device.synchronizeStreams([a, b], 80));
     expect(err.code).toBe(HalErrorCode.KernelFailed);
     expect(err.stream).toBe(a);
     expect(err.timedOut).toEqual([b]);
@@ -121,7 +112,7 @@ describe.each(['a2a3sim', 'a5sim'] as const)('synchronizeStreams on %s', (platfo
     const a = device.createStream();
     const b = device.createStream();
     b.destroy();
-    const err = await rejection(device.synchronizeStreams([a, b], 1000));
+    const err = await rejection<StreamsSyncError>(device.synchronizeStreams([a, b], 1000));
     expect(err.code).toBe(HalErrorCode.InvalidHandle);
     expect(err.stream).toBe(b);
   });
@@ -140,7 +131,7 @@ describe.each(['a2a3sim', 'a5sim'] as const)('synchronizeStreams on %s', (platfo
         [[a], '10', /timeoutMs/],
       ];
       for (const [streams, timeout, message] of cases) {
-        const err = await rejection(device.synchronizeStreams(streams as never, timeout as number));
+        const err = await rejection<StreamsSyncError>(device.synchronizeStreams(streams as never, timeout as number));
         expect(err.code).toBe(HalErrorCode.InvalidArgument);
         expect(err.op).toBe('synchronizeStreams');
         expect(err.message).toMatch(message);
@@ -156,9 +147,9 @@ describe.each(['a2a3sim', 'a5sim'] as const)('synchronizeStreams on %s', (platfo
     const pending = device.synchronizeStreams([a], 60_000);
     await new Promise((r) => setTimeout(r, 20));
     device.close();
-    const err = await rejection(pending);
+    const err = await rejection<StreamsSyncError>(pending);
     expect(err.code).toBe(HalErrorCode.InvalidHandle);
     expect(err.stream).toBe(a);
-    expect((await rejection(device.synchronizeStreams([a], 10))).code).toBe(HalErrorCode.DeviceClosed);
+    expect((await rejection<StreamsSyncError>(device.synchronizeStreams([a], 10))).code).toBe(HalErrorCode.DeviceClosed);
   });
 });
