@@ -1,6 +1,7 @@
 /** The tensor-dump collector. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { CollectorSummary, ExportOptions } from '../collector';
 import { CollectorError, CollectorErrorCode } from '../errors';
 import { CollectorBase, type DeviceCounters, type SetupResult } from '../framework/base-collector';
@@ -52,8 +53,9 @@ const F = {
   startOffset: R.offsetOf('startOffset'),
   truncated: R.offsetOf('truncated'),
 } as const;
-// Payload bytes copied per step: a bounded device read and file write between pauses.
-const PAYLOAD_PIECE = 256 * 1024;
+// Payload bytes copied per step: a bounded device read and file write between pauses (a write
+// into fresh page-cache pages costs a few milliseconds per 64 KiB on a slow machine).
+const PAYLOAD_PIECE = 64 * 1024;
 // Manifest entries between pause checks.
 const PACE_EVERY = 64;
 
@@ -146,16 +148,22 @@ export class TensorDumpCollector extends CollectorBase {
   /** Copies the payloads of queued records into the .bin and spools their rows, one slice at a time. */
   private async pump(): Promise<void> {
     const slicer = new TimeSlicer();
+    // What a step is expected to cost: the dearest recent step (a payload piece's write), decaying,
+    // so the slice ends before a step that would overrun it rather than after.
+    let expected = 0;
     try {
       while (this.queue.length > 0 && !this.disposed) {
         const batch = this.queue[0]!;
         while (batch.next < batch.count && !this.disposed) {
           const steps = this.recordSteps(batch.thread, batch.records, batch.next++);
-          while (steps.next().done !== true) {
-            await slicer.pauseIfDue();
+          for (;;) {
+            const start = performance.now();
+            const done = steps.next().done === true;
+            expected = Math.max(performance.now() - start, expected * 0.75);
+            await slicer.pauseUnlessFits(expected);
+            if (done) break;
             if (this.disposed) return;
           }
-          await slicer.pauseIfDue();
         }
         this.queue.shift();
       }
