@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CollectorSummary, ExportOptions } from '../collector';
 import { CollectorError, CollectorErrorCode } from '../errors';
+import { BackgroundWrites } from '../framework/background-writes';
 import { CollectorBase, type DeviceCounters, type SetupResult } from '../framework/base-collector';
 import type { CollectorContext } from '../framework/context';
 import type { CollectedBuffer } from '../framework/drain-engine';
@@ -56,6 +57,12 @@ const F = {
 // Payload bytes copied per step: a bounded device read and file write between pauses (a write
 // into fresh page-cache pages costs a few milliseconds per 64 KiB on a slow machine).
 const PAYLOAD_PIECE = 64 * 1024;
+// Payload bytes copied but not yet written before the pump waits for the writes to catch up (a
+// wait lets the device run further ahead of the copies, so only for a backlog this large).
+const MAX_BIN_BACKLOG = 16 * 1024 * 1024;
+// Piece buffers kept for reuse, and the size below which a piece is copied into a buffer of its own.
+const MAX_SPARE_PIECES = 64;
+const SMALL_PIECE = 4096;
 // Manifest entries between pause checks.
 const PACE_EVERY = 64;
 
@@ -74,7 +81,10 @@ export class TensorDumpCollector extends CollectorBase {
   private readonly arenaBytes: number;
   private arenas: DeviceWindow[] = [];
   private spool: RecordSpool | undefined;
-  private binFd: number | undefined;
+  /** The open .bin: payload pieces are written off the JS thread, in order. */
+  private bin: BackgroundWrites | undefined;
+  /** Piece buffers whose write ended, for reuse (fresh memory costs a page fault per page). */
+  private readonly sparePieces: Uint8Array[] = [];
   private binPath: string | undefined;
   private binBytes = 0;
   private queue: PendingRecords[] = [];
@@ -161,6 +171,10 @@ export class TensorDumpCollector extends CollectorBase {
             const done = steps.next().done === true;
             expected = Math.max(performance.now() - start, expected * 0.75);
             await slicer.pauseUnlessFits(expected);
+            if (this.bin !== undefined && this.bin.backlog > MAX_BIN_BACKLOG) {
+              await this.bin.drained();
+              slicer.restart();
+            }
             if (done) break;
             if (this.disposed) return;
           }
@@ -177,6 +191,13 @@ export class TensorDumpCollector extends CollectorBase {
     while (this.pumping !== undefined || (this.queue.length > 0 && !this.disposed)) {
       this.startPump();
       await this.pumping;
+    }
+    if (this.bin !== undefined) {
+      try {
+        await this.bin.drained();
+      } catch (e) {
+        this.pumpError ??= e;
+      }
     }
     const err = this.pumpError;
     this.pumpError = undefined;
@@ -211,7 +232,7 @@ export class TensorDumpCollector extends CollectorBase {
       if (overwritten) {
         binOffset = 0;
         this.binBytes -= payloadSize;
-        fs.ftruncateSync(this.binFd!, this.binBytes);
+        this.bin!.truncate(this.binBytes);
       } else {
         binSize = payloadSize;
       }
@@ -225,7 +246,7 @@ export class TensorDumpCollector extends CollectorBase {
   }
 
   private *copyPayload(thread: number, payloadOffset: bigint, size: number): Generator<void, void, undefined> {
-    if (this.binFd === undefined) this.binFd = fs.openSync(this.binPath!, 'w+');
+    this.bin ??= new BackgroundWrites(fs.openSync(this.binPath!, 'w+'));
     const arena = this.arenas[thread]!;
     let offset = Number(payloadOffset % BigInt(this.arenaBytes));
     let left = size;
@@ -240,8 +261,17 @@ export class TensorDumpCollector extends CollectorBase {
   }
 
   private appendBin(bytes: Uint8Array): void {
-    let done = 0;
-    while (done < bytes.length) done += fs.writeSync(this.binFd!, bytes, done, bytes.length - done, this.binBytes + done);
+    // A copy: the arena's bytes may be overwritten by the device before the write runs. Large
+    // pieces are copied into reused buffers (fresh memory costs a page fault per page).
+    if (bytes.length < SMALL_PIECE) {
+      this.bin!.write(bytes.slice(), this.binBytes);
+    } else {
+      const piece = this.sparePieces.pop() ?? new Uint8Array(PAYLOAD_PIECE);
+      piece.set(bytes);
+      this.bin!.write(piece.subarray(0, bytes.length), this.binBytes, () => {
+        if (this.sparePieces.length < MAX_SPARE_PIECES) this.sparePieces.push(piece);
+      });
+    }
     this.binBytes += bytes.length;
   }
 
@@ -276,7 +306,9 @@ export class TensorDumpCollector extends CollectorBase {
     const manifestPath = path.join(dir, TENSOR_DUMP_MANIFEST);
     const binOut = path.join(dir, TENSOR_DUMP_BIN);
     // The payloads were spooled during the run; move them into place (a copy across file systems).
-    this.closeBin();
+    const bin = this.bin;
+    this.bin = undefined;
+    if (bin !== undefined) await bin.close();
     if (this.binPath !== undefined && fs.existsSync(this.binPath)) await files.moveFile(this.binPath, binOut);
     else await files.writeFile(binOut, new Uint8Array(0));
     this.counts.droppedRecords = summary?.dropped ?? 0;
@@ -301,11 +333,11 @@ export class TensorDumpCollector extends CollectorBase {
     return [manifestPath, binOut];
   }
 
+  /** Drops the payload writes not yet done and closes the .bin once the one in flight ends. */
   private closeBin(): void {
-    if (this.binFd === undefined) return;
-    const fd = this.binFd;
-    this.binFd = undefined;
-    fs.closeSync(fd);
+    const bin = this.bin;
+    this.bin = undefined;
+    bin?.abandon();
   }
 
   protected disposeHost(): void {
