@@ -12,7 +12,7 @@ import type { ResourceLedger } from '../framework/lifecycle';
 import { TimeSlicer } from '../framework/slicer';
 import { RecordSpool } from '../framework/spool';
 import type { OutputFiles } from '../export/output-files';
-import type { DeviceWindow, SharedRegion } from '../memory';
+import type { SharedRegion } from '../memory';
 import type { ProtocolGeometry } from '../protocol/geometry';
 import { dumpGeometry, dumpStateOffset } from './geometry';
 import { DUMP_MAGIC, DumpBufferState, DumpHeader, TensorDumpRecord } from './layout';
@@ -79,7 +79,12 @@ export class TensorDumpCollector extends CollectorBase {
   /** @inheritDoc */
   readonly name = 'tensorDump' as const;
   private readonly arenaBytes: number;
-  private arenas: DeviceWindow[] = [];
+  /**
+   * Each AI CPU thread's arena, by device address. Payloads are copied out of it piece by piece;
+   * it is never mapped whole (a host view of a 128 MiB arena counts as that much external memory
+   * to V8, and every run's mapping of it brought on a full garbage collection).
+   */
+  private arenas: bigint[] = [];
   private spool: RecordSpool | undefined;
   /** The open .bin: payload pieces are written off the JS thread, in order. */
   private bin: BackgroundWrites | undefined;
@@ -127,8 +132,7 @@ export class TensorDumpCollector extends CollectorBase {
     const memory = this.ctx.memory;
     for (let t = 0; t < this.ctx.aicpuThreads; t++) {
       const base = ledger.acquire('tensorDump arena', () => memory.alloc(this.arenaBytes), (a) => memory.free(a));
-      const window = ledger.acquire('tensorDump arena view', () => this.access.window(base, this.arenaBytes), (w) => w.release());
-      this.arenas.push(window);
+      this.arenas.push(base);
       const at = dumpStateOffset(arch, t);
       DumpBufferState.writeField(shared.bytes, 'arenaBase', base, at);
       DumpBufferState.writeField(shared.bytes, 'arenaSize', BigInt(this.arenaBytes), at);
@@ -253,26 +257,31 @@ export class TensorDumpCollector extends CollectorBase {
     while (left > 0) {
       // One piece per step: a device read and a file write, each bounded.
       const piece = Math.min(left, PAYLOAD_PIECE, this.arenaBytes - offset);
-      this.appendBin(arena.read(offset, piece));
+      this.appendBin(arena + BigInt(offset), piece);
       left -= piece;
       offset = (offset + piece) % this.arenaBytes;
       if (left > 0) yield;
     }
   }
 
-  private appendBin(bytes: Uint8Array): void {
-    // A copy: the arena's bytes may be overwritten by the device before the write runs. Large
-    // pieces are copied into reused buffers (fresh memory costs a page fault per page).
-    if (bytes.length < SMALL_PIECE) {
-      this.bin!.write(bytes.slice(), this.binBytes);
+  /** Copies `length` arena bytes at `addr` out of the device and queues their write to the .bin. */
+  private appendBin(addr: bigint, length: number): void {
+    // A copy now: the arena's bytes may be overwritten by the device before the write runs. Large
+    // pieces go into reused buffers (fresh memory costs a page fault per page).
+    const memory = this.ctx.memory;
+    if (length < SMALL_PIECE) {
+      const bytes = new Uint8Array(length);
+      memory.copyFromDevice(bytes, addr);
+      this.bin!.write(bytes, this.binBytes);
     } else {
       const piece = this.sparePieces.pop() ?? new Uint8Array(PAYLOAD_PIECE);
-      piece.set(bytes);
-      this.bin!.write(piece.subarray(0, bytes.length), this.binBytes, () => {
+      const bytes = piece.subarray(0, length);
+      memory.copyFromDevice(bytes, addr);
+      this.bin!.write(bytes, this.binBytes, () => {
         if (this.sparePieces.length < MAX_SPARE_PIECES) this.sparePieces.push(piece);
       });
     }
-    this.binBytes += bytes.length;
+    this.binBytes += length;
   }
 
   private count(v: DataView, at: number, overwritten: boolean): void {
