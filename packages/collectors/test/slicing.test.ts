@@ -84,6 +84,15 @@ describe('slicer', () => {
     expect(z.deadline).toBeGreaterThanOrEqual(before);
   });
 
+  test('pauseUnlessFits pauses before work that would run past the slice', async () => {
+    await yieldToEventLoop();
+    const s = new TimeSlicer(1000);
+    expect(s.pauseUnlessFits(1)).toBeUndefined();
+    const pausing = s.pauseUnlessFits(2000);
+    expect(pausing).toBeInstanceOf(Promise);
+    await pausing;
+  });
+
   test('sliced work resumed in the same turn shares its budget', async () => {
     await yieldToEventLoop();
     const first = turnDeadline(50);

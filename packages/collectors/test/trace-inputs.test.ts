@@ -1,5 +1,6 @@
 // The pure parts of what the trace joins in: arrows (host graph ∪ dep_gen), dependency-only task
 // times, and scopes placed in time.
+import { pairScopesSteps, scopeSlicesSteps } from '../src/trace/scope-slices';
 import { arrowName, combineArrows, dummyCompletionTimes, hostEdges, pairScopes, scopeSlices, type HostTask, type ScopeBoundary } from '../src';
 
 const task = (id: number, deps: number[], kernel: string | null = 'k'): HostTask => ({ id, kernel, deps });
@@ -95,5 +96,24 @@ describe('scopes in time', () => {
       ['graph:0', 5, 9.5, 0, 2],
     ]);
     expect(scopeSlices(pairScopes(records), new Map([[0, { start: 1, end: 2 }]])).map((x) => x.begin.site)).toEqual(['task:0']);
+  });
+
+  test('the step generators pause inside a scope that spans many tasks, with the same result', () => {
+    const n = 10_000;
+    const wide = [b('graph:0', 'begin', 0, 0), b('graph:0', 'end', 0, n)];
+    const submits = new Map(Array.from({ length: n }, (_, i) => [i, { start: i, end: i + 0.5 }] as const));
+    const drain = <T>(g: Generator<void, T, undefined>): { value: T; pauses: number } => {
+      let pauses = 0;
+      for (;;) {
+        const r = g.next();
+        if (r.done === true) return { value: r.value, pauses };
+        pauses++;
+      }
+    };
+    const pairs = drain(pairScopesSteps(wide)).value;
+    const { value, pauses } = drain(scopeSlicesSteps(pairs, submits));
+    expect(pauses).toBeGreaterThanOrEqual(4);
+    expect(value).toEqual(scopeSlices(pairScopes(wide), submits));
+    expect(value[0]).toMatchObject({ start: 0, finish: n - 0.5, firstTask: 0, endTask: n });
   });
 });

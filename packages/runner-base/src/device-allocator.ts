@@ -249,6 +249,15 @@ export class DeviceAllocator implements CollectorDeviceMemory {
   }
 
   private ownerOf(addr: bigint, size: bigint): AllocationInfo | undefined {
-    return this.allocations().find((info) => addr >= info.addr && addr + size <= info.addr + info.size);
+    // Allocations never overlap, so at most one holds the range. Most mappings start at their
+    // allocation (a collector maps each buffer it allocates): one map lookup, not a scan of every
+    // live allocation (a run with every diagnostic on has thousands).
+    const end = addr + size;
+    const exact = this.info(addr);
+    if (exact !== undefined) return end <= exact.addr + exact.size ? exact : undefined;
+    const newest = this.newest;
+    if (newest !== undefined && addr >= newest.addr && end <= newest.addr + newest.size) return newest;
+    for (const info of this.older.values()) if (addr >= info.addr && end <= info.addr + info.size) return info;
+    return undefined;
   }
 }

@@ -20,7 +20,7 @@ import type {
 } from '@npurun/hal-native';
 import { HalErrorCode, openDevice } from '@npurun/hal-native';
 import { randomUUID } from 'node:crypto';
-import { markOutputsRecorded, type CollectorDeviceMemory, type DiagnosticName, type ExportOptions } from '@npurun/collectors';
+import { markOutputsRecorded, runSliced, type CollectorDeviceMemory, type DiagnosticName, type ExportOptions } from '@npurun/collectors';
 import { AicoreExecutor } from './aicore-executor';
 import { resolveAicpuThreads, resolveBlockDim } from './block-dim';
 import { CallableRegistry, type Callable, type CallableId, type CallableRunPlan, type CallableStats } from './callable-registry';
@@ -49,7 +49,7 @@ import { buildRunJson, writeRunJson, type RunStatus } from './run-json';
 import { RUN_OPTION_KEYS, RUN_REQUEST_KEYS, type DiagnosticsOptions, type HostTimings, type RunOptions, type RunProgress, type RunRequest, type RunResult } from './run-types';
 import { checkGraphAddresses } from './runtime-image/check-addresses';
 import { copyFromDeviceView, copyToDeviceView } from './shared-views';
-import { encodeRuntimeImage, type RuntimeImage } from './runtime-image/encode';
+import { encodeRuntimeImageSteps, type RuntimeImage } from './runtime-image/encode';
 import { SimDispatchHeader, encodeSimDispatchBlock } from './sim-dispatch';
 import { resolveExecutors } from './sim-executor';
 import { StaticArenas } from './static-arenas';
@@ -659,9 +659,12 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     this.assertUsable(op);
     if (this.finalizeRequested) throw new RunnerFinalizedError(op);
     if (this.inFlight !== null) throw new RunnerBusyError(op);
-    const checked = this.checkRun(op, request);
-    if (checked.signal?.aborted === true) throw new RunAbortedError(op, checked.signal.reason);
-    const execution = this.prepareAndExecute(checked);
+    // Checking the request encodes its graph, tens of milliseconds for a large one: in slices, with
+    // the runner busy meanwhile.
+    const execution = runSliced(this.checkRunSteps(op, request)).then((checked) => {
+      if (checked.signal?.aborted === true) throw new RunAbortedError(op, checked.signal.reason);
+      return this.prepareAndExecute(checked);
+    });
     this.inFlight = execution;
     try {
       return await execution;
@@ -670,10 +673,13 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     }
   }
 
-  /** Everything about a run that can be checked without the device. */
-  private checkRun(op: string, request: unknown): CheckedRun {
+  /**
+   * Everything about a run that can be checked without the device, as a generator of pause points
+   * (between slices of the graph's encoding).
+   */
+  private *checkRunSteps(op: string, request: unknown): Generator<void, CheckedRun, undefined> {
     const r = checkOptions(op, 'request', request, RUN_REQUEST_KEYS, false) as unknown as RunRequest;
-    const image = encodeRuntimeImage(r.graph);
+    const image = yield* encodeRuntimeImageSteps(r.graph);
     const diagnostics = r.diagnostics === undefined ? this.diagnostics : normalizeDiagnostics(op, r.diagnostics, this.spec.diagnostics);
     if (r.outputDir !== undefined && (typeof r.outputDir !== 'string' || r.outputDir === '')) {
       throw new InvalidArgumentError(op, 'outputDir', r.outputDir, 'a non-empty path');

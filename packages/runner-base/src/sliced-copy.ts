@@ -7,11 +7,16 @@
  * The last piece is copied first: a range that does not fit its allocation fails before anything
  * was copied, as the whole-view copy would.
  */
+import { performance } from 'node:perf_hooks';
 import { TimeSlicer } from '@npurun/collectors';
 import type { DeviceReadback } from './run-types';
 
-/** Bytes per piece: a copy this size, page faults included, takes well under a millisecond. */
-export const COPY_PIECE_BYTES = 256 * 1024;
+/**
+ * Bytes per piece: a copy this size takes well under a millisecond on warm pages, and a few
+ * milliseconds at most when every page of both sides faults in for the first time (fresh host
+ * buffers, never-touched device memory), so one piece never holds the event loop for long.
+ */
+export const COPY_PIECE_BYTES = 64 * 1024;
 
 /** The copies this module needs (a runner, its allocator, or the HAL device). */
 export interface CopyTarget {
@@ -30,16 +35,30 @@ function pieces(view: ArrayBufferView): Array<{ offset: number; bytes: Uint8Arra
   return out;
 }
 
+/**
+ * Copies each piece in turn, pausing before a piece when the previous one's cost would carry it
+ * past the slice (pieces cost alike within a copy: they fault in the same way), and after the last
+ * piece when the slice is used up.
+ */
+async function copyPieces(count: number, copyPiece: (index: number) => void, slicer: TimeSlicer): Promise<void> {
+  let cost = 0;
+  for (let i = 0; i < count; i++) {
+    if (i > 0) await slicer.pauseUnlessFits(cost);
+    const start = performance.now();
+    copyPiece(i);
+    cost = performance.now() - start;
+  }
+  await slicer.pauseIfDue();
+}
+
 /** Copies the whole of `view` to device memory at `addr`, a piece at a time. */
 export async function copyToDeviceSliced(target: Pick<CopyTarget, 'copyToDevice'>, addr: bigint, view: ArrayBufferView, slicer: TimeSlicer = new TimeSlicer()): Promise<void> {
   if (view.byteLength <= COPY_PIECE_BYTES) {
     target.copyToDevice(addr, view);
     return;
   }
-  for (const p of pieces(view)) {
-    target.copyToDevice(addr + BigInt(p.offset), p.bytes);
-    await slicer.pauseIfDue();
-  }
+  const all = pieces(view);
+  await copyPieces(all.length, (i) => target.copyToDevice(addr + BigInt(all[i]!.offset), all[i]!.bytes), slicer);
 }
 
 /** Fills the whole of `view` from device memory at `addr`, a piece at a time. */
@@ -48,10 +67,8 @@ export async function copyFromDeviceSliced(target: Pick<CopyTarget, 'copyFromDev
     target.copyFromDevice(view, addr);
     return;
   }
-  for (const p of pieces(view)) {
-    target.copyFromDevice(p.bytes, addr + BigInt(p.offset));
-    await slicer.pauseIfDue();
-  }
+  const all = pieces(view);
+  await copyPieces(all.length, (i) => target.copyFromDevice(all[i]!.bytes, addr + BigInt(all[i]!.offset)), slicer);
 }
 
 let zeroPiece: Uint8Array | undefined;
@@ -63,10 +80,15 @@ let zeroPiece: Uint8Array | undefined;
 export async function zeroDeviceSliced(target: Pick<CopyTarget, 'copyToDevice'>, addr: bigint, bytes: number, slicer: TimeSlicer = new TimeSlicer()): Promise<void> {
   // Never written: every copy from it sends zeros.
   zeroPiece ??= new Uint8Array(COPY_PIECE_BYTES);
-  for (let offset = 0; offset < bytes; offset += COPY_PIECE_BYTES) {
-    target.copyToDevice(addr + BigInt(offset), zeroPiece.subarray(0, Math.min(COPY_PIECE_BYTES, bytes - offset)));
-    await slicer.pauseIfDue();
-  }
+  const zeros = zeroPiece;
+  await copyPieces(
+    Math.ceil(bytes / COPY_PIECE_BYTES),
+    (i) => {
+      const offset = i * COPY_PIECE_BYTES;
+      target.copyToDevice(addr + BigInt(offset), zeros.subarray(0, Math.min(COPY_PIECE_BYTES, bytes - offset)));
+    },
+    slicer,
+  );
 }
 
 /** A run's readbacks (step 10), in order, each a piece at a time. */

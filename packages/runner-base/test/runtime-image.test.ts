@@ -22,6 +22,8 @@ import {
   type KernelRef,
   type TaskGraph,
 } from '../src';
+import { encodeRuntimeImageSteps } from '../src/runtime-image/encode';
+import { GRAPH_TASKS_PER_STEP } from '../src/runtime-image/validate-graph';
 
 const cube: KernelRef = { name: 'matmul', entry: 'kernel_matmul', imageAddr: 0x1000n, imageSize: 4096, coreType: 'cube', argCount: 3 };
 const vec: KernelRef = { name: 'add', entry: 'kernel_add', imageAddr: 0x3000n, imageSize: 2048n, coreType: 'vector', argCount: 3 };
@@ -185,5 +187,25 @@ describe('runtime_image.h', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('encodeRuntimeImageSteps', () => {
+  test('yields every few hundred tasks and encodes what encodeRuntimeImage does', () => {
+    const n = 3 * GRAPH_TASKS_PER_STEP + 5;
+    const graph: TaskGraph = {
+      kernels: [cube],
+      tasks: Array.from({ length: n }, (_, i) => ({ kernel: 0, args: [addrArg(0x10n + BigInt(i)), scalarArg(i), scalarArg(-i)], deps: i > 0 ? [i - 1] : [] })),
+    };
+    const steps = encodeRuntimeImageSteps(graph);
+    let pauses = 0;
+    let r = steps.next();
+    while (r.done !== true) {
+      pauses++;
+      r = steps.next();
+    }
+    expect(pauses).toBeGreaterThanOrEqual(6);
+    expect(Buffer.from(r.value.bytes).equals(Buffer.from(encodeRuntimeImage(graph).bytes))).toBe(true);
+    expect(r.value.taskCount).toBe(n);
   });
 });

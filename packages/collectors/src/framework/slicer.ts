@@ -75,6 +75,18 @@ export class TimeSlicer {
   pauseIfDue(): Promise<void> | undefined {
     return this.due ? this.pause() : undefined;
   }
+
+  /**
+   * Pauses unless work expected to take `expectedMs` (typically what the previous unit of the same
+   * kind took) still ends within the slice; otherwise returns `undefined` at once. For units that
+   * are each a sizeable part of a slice (a device copy, a file write), so the slice ends before a
+   * unit that would overrun it rather than after.
+   *
+   * @param expectedMs how long the next unit of work is expected to take, ms
+   */
+  pauseUnlessFits(expectedMs: number): Promise<void> | undefined {
+    return performance.now() + expectedMs >= this.deadline ? this.pause() : undefined;
+  }
 }
 
 /** Runs a generator of pause points to the end without pausing. */

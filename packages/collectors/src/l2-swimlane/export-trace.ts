@@ -26,11 +26,11 @@
 import type { Arch } from '@npurun/hal-native';
 import type { DependencyEdge } from '../collector';
 import { ascii, ByteOut, type ByteSink } from '../export/byte-out';
-import { TimeSlicer } from '../framework/slicer';
+import { runSliced, TimeSlicer } from '../framework/slicer';
 import { arrowName, combineArrows } from '../trace/arrows';
 import { dummyCompletionTimes } from '../trace/dummies';
 import type { HostTask, TraceInputs } from '../trace/inputs';
-import { pairScopes, scopeSlices } from '../trace/scope-slices';
+import { pairScopesSteps, scopeSlicesSteps, type ScopeSlice } from '../trace/scope-slices';
 import { AicpuPhaseRecord } from './layout';
 import { phaseName } from './phases';
 import { TASK_ROW, type L2TaskStore, type PhaseClass } from './task-store';
@@ -216,7 +216,12 @@ export async function writeSwimlaneTrace(out: ByteSink, store: L2TaskStore, m: T
       }
     }
   }
-  const scopes = inputs.scopes === undefined ? [] : scopeSlices(pairScopes(inputs.scopes()), submits);
+  let scopes: ScopeSlice[] = [];
+  if (inputs.scopes !== undefined) {
+    // Pairing and placing scopes is proportional to the records and to the tasks they span.
+    const pairs = await runSliced(pairScopesSteps(inputs.scopes()), slicer);
+    scopes = await runSliced(scopeSlicesSteps(pairs, submits), slicer);
+  }
 
   // Metadata: the process, then only the lanes that have events.
   const events: string[] = [];

@@ -1,8 +1,10 @@
 /** The tensor-dump collector. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { CollectorSummary, ExportOptions } from '../collector';
 import { CollectorError, CollectorErrorCode } from '../errors';
+import { BackgroundWrites } from '../framework/background-writes';
 import { CollectorBase, type DeviceCounters, type SetupResult } from '../framework/base-collector';
 import type { CollectorContext } from '../framework/context';
 import type { CollectedBuffer } from '../framework/drain-engine';
@@ -10,7 +12,7 @@ import type { ResourceLedger } from '../framework/lifecycle';
 import { TimeSlicer } from '../framework/slicer';
 import { RecordSpool } from '../framework/spool';
 import type { OutputFiles } from '../export/output-files';
-import type { DeviceWindow, SharedRegion } from '../memory';
+import type { SharedRegion } from '../memory';
 import type { ProtocolGeometry } from '../protocol/geometry';
 import { dumpGeometry, dumpStateOffset } from './geometry';
 import { DUMP_MAGIC, DumpBufferState, DumpHeader, TensorDumpRecord } from './layout';
@@ -52,8 +54,15 @@ const F = {
   startOffset: R.offsetOf('startOffset'),
   truncated: R.offsetOf('truncated'),
 } as const;
-// Payload bytes copied per step: a bounded device read and file write between pauses.
-const PAYLOAD_PIECE = 256 * 1024;
+// Payload bytes copied per step: a bounded device read and file write between pauses (a write
+// into fresh page-cache pages costs a few milliseconds per 64 KiB on a slow machine).
+const PAYLOAD_PIECE = 64 * 1024;
+// Payload bytes copied but not yet written before the pump waits for the writes to catch up (a
+// wait lets the device run further ahead of the copies, so only for a backlog this large).
+const MAX_BIN_BACKLOG = 16 * 1024 * 1024;
+// Piece buffers kept for reuse, and the size below which a piece is copied into a buffer of its own.
+const MAX_SPARE_PIECES = 64;
+const SMALL_PIECE = 4096;
 // Manifest entries between pause checks.
 const PACE_EVERY = 64;
 
@@ -70,9 +79,17 @@ export class TensorDumpCollector extends CollectorBase {
   /** @inheritDoc */
   readonly name = 'tensorDump' as const;
   private readonly arenaBytes: number;
-  private arenas: DeviceWindow[] = [];
+  /**
+   * Each AI CPU thread's arena, by device address. Payloads are copied out of it piece by piece;
+   * it is never mapped whole (a host view of a 128 MiB arena counts as that much external memory
+   * to V8, and every run's mapping of it brought on a full garbage collection).
+   */
+  private arenas: bigint[] = [];
   private spool: RecordSpool | undefined;
-  private binFd: number | undefined;
+  /** The open .bin: payload pieces are written off the JS thread, in order. */
+  private bin: BackgroundWrites | undefined;
+  /** Piece buffers whose write ended, for reuse (fresh memory costs a page fault per page). */
+  private readonly sparePieces: Uint8Array[] = [];
   private binPath: string | undefined;
   private binBytes = 0;
   private queue: PendingRecords[] = [];
@@ -115,8 +132,7 @@ export class TensorDumpCollector extends CollectorBase {
     const memory = this.ctx.memory;
     for (let t = 0; t < this.ctx.aicpuThreads; t++) {
       const base = ledger.acquire('tensorDump arena', () => memory.alloc(this.arenaBytes), (a) => memory.free(a));
-      const window = ledger.acquire('tensorDump arena view', () => this.access.window(base, this.arenaBytes), (w) => w.release());
-      this.arenas.push(window);
+      this.arenas.push(base);
       const at = dumpStateOffset(arch, t);
       DumpBufferState.writeField(shared.bytes, 'arenaBase', base, at);
       DumpBufferState.writeField(shared.bytes, 'arenaSize', BigInt(this.arenaBytes), at);
@@ -146,16 +162,26 @@ export class TensorDumpCollector extends CollectorBase {
   /** Copies the payloads of queued records into the .bin and spools their rows, one slice at a time. */
   private async pump(): Promise<void> {
     const slicer = new TimeSlicer();
+    // What a step is expected to cost: the dearest recent step (a payload piece's write), decaying,
+    // so the slice ends before a step that would overrun it rather than after.
+    let expected = 0;
     try {
       while (this.queue.length > 0 && !this.disposed) {
         const batch = this.queue[0]!;
         while (batch.next < batch.count && !this.disposed) {
           const steps = this.recordSteps(batch.thread, batch.records, batch.next++);
-          while (steps.next().done !== true) {
-            await slicer.pauseIfDue();
+          for (;;) {
+            const start = performance.now();
+            const done = steps.next().done === true;
+            expected = Math.max(performance.now() - start, expected * 0.75);
+            await slicer.pauseUnlessFits(expected);
+            if (this.bin !== undefined && this.bin.backlog > MAX_BIN_BACKLOG) {
+              await this.bin.drained();
+              slicer.restart();
+            }
+            if (done) break;
             if (this.disposed) return;
           }
-          await slicer.pauseIfDue();
         }
         this.queue.shift();
       }
@@ -169,6 +195,13 @@ export class TensorDumpCollector extends CollectorBase {
     while (this.pumping !== undefined || (this.queue.length > 0 && !this.disposed)) {
       this.startPump();
       await this.pumping;
+    }
+    if (this.bin !== undefined) {
+      try {
+        await this.bin.drained();
+      } catch (e) {
+        this.pumpError ??= e;
+      }
     }
     const err = this.pumpError;
     this.pumpError = undefined;
@@ -203,7 +236,7 @@ export class TensorDumpCollector extends CollectorBase {
       if (overwritten) {
         binOffset = 0;
         this.binBytes -= payloadSize;
-        fs.ftruncateSync(this.binFd!, this.binBytes);
+        this.bin!.truncate(this.binBytes);
       } else {
         binSize = payloadSize;
       }
@@ -217,24 +250,38 @@ export class TensorDumpCollector extends CollectorBase {
   }
 
   private *copyPayload(thread: number, payloadOffset: bigint, size: number): Generator<void, void, undefined> {
-    if (this.binFd === undefined) this.binFd = fs.openSync(this.binPath!, 'w+');
+    this.bin ??= new BackgroundWrites(fs.openSync(this.binPath!, 'w+'));
     const arena = this.arenas[thread]!;
     let offset = Number(payloadOffset % BigInt(this.arenaBytes));
     let left = size;
     while (left > 0) {
       // One piece per step: a device read and a file write, each bounded.
       const piece = Math.min(left, PAYLOAD_PIECE, this.arenaBytes - offset);
-      this.appendBin(arena.read(offset, piece));
+      this.appendBin(arena + BigInt(offset), piece);
       left -= piece;
       offset = (offset + piece) % this.arenaBytes;
       if (left > 0) yield;
     }
   }
 
-  private appendBin(bytes: Uint8Array): void {
-    let done = 0;
-    while (done < bytes.length) done += fs.writeSync(this.binFd!, bytes, done, bytes.length - done, this.binBytes + done);
-    this.binBytes += bytes.length;
+  /** Copies `length` arena bytes at `addr` out of the device and queues their write to the .bin. */
+  private appendBin(addr: bigint, length: number): void {
+    // A copy now: the arena's bytes may be overwritten by the device before the write runs. Large
+    // pieces go into reused buffers (fresh memory costs a page fault per page).
+    const memory = this.ctx.memory;
+    if (length < SMALL_PIECE) {
+      const bytes = new Uint8Array(length);
+      memory.copyFromDevice(bytes, addr);
+      this.bin!.write(bytes, this.binBytes);
+    } else {
+      const piece = this.sparePieces.pop() ?? new Uint8Array(PAYLOAD_PIECE);
+      const bytes = piece.subarray(0, length);
+      memory.copyFromDevice(bytes, addr);
+      this.bin!.write(bytes, this.binBytes, () => {
+        if (this.sparePieces.length < MAX_SPARE_PIECES) this.sparePieces.push(piece);
+      });
+    }
+    this.binBytes += length;
   }
 
   private count(v: DataView, at: number, overwritten: boolean): void {
@@ -268,7 +315,9 @@ export class TensorDumpCollector extends CollectorBase {
     const manifestPath = path.join(dir, TENSOR_DUMP_MANIFEST);
     const binOut = path.join(dir, TENSOR_DUMP_BIN);
     // The payloads were spooled during the run; move them into place (a copy across file systems).
-    this.closeBin();
+    const bin = this.bin;
+    this.bin = undefined;
+    if (bin !== undefined) await bin.close();
     if (this.binPath !== undefined && fs.existsSync(this.binPath)) await files.moveFile(this.binPath, binOut);
     else await files.writeFile(binOut, new Uint8Array(0));
     this.counts.droppedRecords = summary?.dropped ?? 0;
@@ -293,11 +342,11 @@ export class TensorDumpCollector extends CollectorBase {
     return [manifestPath, binOut];
   }
 
+  /** Drops the payload writes not yet done and closes the .bin once the one in flight ends. */
   private closeBin(): void {
-    if (this.binFd === undefined) return;
-    const fd = this.binFd;
-    this.binFd = undefined;
-    fs.closeSync(fd);
+    const bin = this.bin;
+    this.bin = undefined;
+    bin?.abandon();
   }
 
   protected disposeHost(): void {

@@ -5,7 +5,11 @@
  * the last submit's end; scopes that submitted nothing, or whose submits were not timed, get no
  * slice (they still have their statistics).
  */
+import { runToEnd } from '../framework/slicer';
 import type { ScopeBoundary } from './inputs';
+
+// Records paired, or task ids looked up, between pause points of the step generators.
+const WORK_PER_STEP = 2048;
 
 /** A begin/end pair of one scope. */
 export interface ScopePair {
@@ -32,9 +36,19 @@ export interface ScopeSlice extends ScopePair {
  * the order the ends appear. Unpaired records are left out.
  */
 export function pairScopes(records: Iterable<ScopeBoundary>): ScopePair[] {
+  return runToEnd(pairScopesSteps(records));
+}
+
+/**
+ * {@link pairScopes} as a generator that yields every couple of thousand records, so a caller can
+ * pause between them (see `framework/slicer.ts`).
+ */
+export function* pairScopesSteps(records: Iterable<ScopeBoundary>): Generator<void, ScopePair[], undefined> {
   const open = new Map<string, ScopeBoundary[]>();
   const pairs: ScopePair[] = [];
+  let n = 0;
   for (const r of records) {
+    if (++n % WORK_PER_STEP === 0) yield;
     const key = `${r.ring}|${r.site}`;
     if (r.phase === 'begin') {
       const s = open.get(key) ?? [];
@@ -54,8 +68,21 @@ export function pairScopes(records: Iterable<ScopeBoundary>): ScopePair[] {
  * @param submits start and end of the orchestrator's submit of a task, by task id
  */
 export function scopeSlices(pairs: readonly ScopePair[], submits: ReadonlyMap<number, { start: number; end: number }>): ScopeSlice[] {
+  return runToEnd(scopeSlicesSteps(pairs, submits));
+}
+
+/**
+ * {@link scopeSlices} as a generator that yields every couple of thousand task ids looked up (an
+ * outer scope spans every task of the run), so a caller can pause between them.
+ */
+export function* scopeSlicesSteps(pairs: readonly ScopePair[], submits: ReadonlyMap<number, { start: number; end: number }>): Generator<void, ScopeSlice[], undefined> {
   const out: ScopeSlice[] = [];
+  let work = 0;
   for (const p of pairs) {
+    if (++work >= WORK_PER_STEP) {
+      work = 0;
+      yield;
+    }
     const first = p.begin.taskWindowEnd;
     const endTask = p.end.taskWindowEnd;
     if (!(endTask > first)) continue;
@@ -63,6 +90,10 @@ export function scopeSlices(pairs: readonly ScopePair[], submits: ReadonlyMap<nu
     let finish = -Infinity;
     let timed = true;
     for (let id = first; id < endTask; id++) {
+      if (++work >= WORK_PER_STEP) {
+        work = 0;
+        yield;
+      }
       const s = submits.get(id);
       if (s === undefined) {
         timed = false;

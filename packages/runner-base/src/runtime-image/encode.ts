@@ -19,8 +19,9 @@ import {
   RuntimeImageTensor,
   SECTION_ALIGN,
 } from './layout';
+import { runToEnd } from '@npurun/collectors';
 import type { TaskGraph } from './task-graph';
-import { validateGraph } from './validate-graph';
+import { GRAPH_TASKS_PER_STEP, validateGraphSteps } from './validate-graph';
 
 /** An encoded runtime image and a summary of what is in it. */
 export interface RuntimeImage {
@@ -57,7 +58,19 @@ function entryBytes(entry: string): Uint8Array {
  * @throws GraphError when the graph is malformed (nothing is encoded then)
  */
 export function encodeRuntimeImage(graph: TaskGraph): RuntimeImage {
-  const { kernels, tasks } = validateGraph(graph);
+  return runToEnd(encodeRuntimeImageSteps(graph));
+}
+
+/**
+ * {@link encodeRuntimeImage} as a generator that yields every few hundred tasks (validating and
+ * encoding a graph of tens of thousands of tasks takes tens of milliseconds), so a caller can
+ * pause between them (see the collectors' `runSliced`).
+ *
+ * @throws GraphError as {@link encodeRuntimeImage}
+ */
+export function* encodeRuntimeImageSteps(graph: TaskGraph): Generator<void, RuntimeImage, undefined> {
+  const { kernels, tasks } = yield* validateGraphSteps(graph);
+  yield;
 
   const successors: number[][] = tasks.map(() => []);
   tasks.forEach((t, i) => t.deps.forEach((d) => successors[d]!.push(i)));
@@ -104,7 +117,9 @@ export function encodeRuntimeImage(graph: TaskGraph): RuntimeImage {
   let succCursor = 0;
   let tensorCursor = 0;
   let dummyCount = 0;
-  tasks.forEach((t, i) => {
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i]!;
+    if (i > 0 && i % GRAPH_TASKS_PER_STEP === 0) yield;
     const ids = [t.kernels[0] ?? RT_NONE, t.kernels[1] ?? RT_NONE, t.kernels[2] ?? RT_NONE];
     const dummy = t.coreType === 'none';
     if (dummy) dummyCount++;
@@ -146,7 +161,7 @@ export function encodeRuntimeImage(graph: TaskGraph): RuntimeImage {
       view.setUint32(successorsOffset + succCursor * 4, s, true);
       succCursor++;
     }
-  });
+  }
 
   kernels.forEach((k, i) => {
     RuntimeImageKernel.encodeInto(

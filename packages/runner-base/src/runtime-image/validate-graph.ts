@@ -2,6 +2,7 @@
  * Task-graph validation: everything that would make a device scheduler misbehave is rejected on
  * the host, with a {@link GraphError} naming the task and value, before any device call.
  */
+import { runToEnd } from '@npurun/collectors';
 import { GraphError, describeValue } from '../errors';
 import { KERNEL_ENTRY_BYTES, RT_DTYPE_BYTES, RT_TENSOR_MAX_DIMS, RtDtype, RtTensorRole } from './layout';
 import type { KernelCoreType, KernelRef, MixedKernelIds, TaskCoreType, TaskGraph, TaskSpec, TensorDtype, TensorRole } from './task-graph';
@@ -42,6 +43,8 @@ const U32_LIMIT = 0xffffffff; // RT_NONE is reserved, so counts and indices stay
 const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
 const ENTRY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Tasks validated (or encoded) between pause points of the step generators. */
+export const GRAPH_TASKS_PER_STEP = 256;
 
 /**
  * Validates a task graph.
@@ -51,6 +54,16 @@ const ENTRY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *   `cycle`, `argumentCount`, `argumentValue`, `limit`
  */
 export function validateGraph(graph: TaskGraph): ValidatedGraph {
+  return runToEnd(validateGraphSteps(graph));
+}
+
+/**
+ * {@link validateGraph} as a generator that yields every {@link GRAPH_TASKS_PER_STEP} tasks, so a
+ * caller can pause between them (see the collectors' `runSliced`) when a graph is large.
+ *
+ * @throws GraphError as {@link validateGraph}
+ */
+export function* validateGraphSteps(graph: TaskGraph): Generator<void, ValidatedGraph, undefined> {
   if (typeof graph !== 'object' || graph === null || !Array.isArray(graph.kernels) || !Array.isArray(graph.tasks)) {
     throw new GraphError('empty', `expected { kernels: KernelRef[], tasks: TaskSpec[] }, got ${describeValue(graph)}`);
   }
@@ -59,7 +72,11 @@ export function validateGraph(graph: TaskGraph): ValidatedGraph {
     throw new GraphError('limit', `too many tasks (${graph.tasks.length}) or kernels (${graph.kernels.length})`);
   }
   graph.kernels.forEach(validateKernel);
-  const tasks = graph.tasks.map((task, i) => resolveTask(graph, task, i));
+  const tasks: ResolvedTask[] = [];
+  for (let i = 0; i < graph.tasks.length; i++) {
+    tasks.push(resolveTask(graph, graph.tasks[i]!, i));
+    if ((i + 1) % GRAPH_TASKS_PER_STEP === 0) yield;
+  }
   let argTotal = 0;
   for (const t of tasks) argTotal += t.args.length;
   if (argTotal >= U32_LIMIT) throw new GraphError('limit', `too many arguments in total (${argTotal})`);
