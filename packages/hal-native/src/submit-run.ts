@@ -1,7 +1,7 @@
 /**
  * A run's submission made of a device's individual calls: what {@link HalDevice.submitRun} does in
  * one crossing, spelled out. For HAL implementations that have no faster path (test doubles,
- * wrappers), and the reference for the semantics of `submitRun`.
+ * wrappers), and the plainest statement of what `submitRun` does.
  */
 import { HalError } from './errors';
 import type { HalDevice, HalStream, RunSubmission, StreamsSyncError, SubmitRunError } from './types';
