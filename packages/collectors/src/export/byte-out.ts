@@ -11,10 +11,13 @@ import type { TimeSlicer } from '../framework/slicer';
 /** Where full chunks go (a {@link TextFileWriter}, or anything collecting bytes). */
 export interface ByteSink {
   /**
-   * Takes a chunk; the caller never touches it again. Returns a promise when the caller should
-   * wait before handing over more (the file is behind), otherwise `undefined`.
+   * Takes a chunk; the caller never touches it again, unless the sink gives it back by calling
+   * `release` once its bytes are no longer needed (written out): the caller may then reuse the
+   * memory for a later chunk. A sink that keeps chunks simply never calls it. Returns a promise
+   * when the caller should wait before handing over more (the file is behind), otherwise
+   * `undefined`.
    */
-  writeBytes(chunk: Uint8Array): Promise<void> | undefined;
+  writeBytes(chunk: Uint8Array, release?: () => void): Promise<void> | undefined;
 }
 
 /**
@@ -58,6 +61,10 @@ export const DEFAULT_CHUNK_BYTES = 1 << 20;
 // Chunks start this small and double up to the chunk size: small files (most exports) then cost
 // little memory, and fewer large allocations mean fewer collections triggered by external memory.
 const FIRST_CHUNK_BYTES = 64 * 1024;
+// Full-size chunks a sink gave back, kept for reuse. A sink runs at most a few megabytes ahead, so
+// a handful covers a steady stream: a long export then allocates no new chunk memory at all (fresh
+// chunks cost page faults, and their churn of external memory triggered full collections).
+const POOL_CHUNKS = 16;
 const TWO_POW_32 = 4294967296;
 const TWO_POW_21 = 2097152;
 // Above this, x·1000 is no longer held to a thousandth of a unit: toFixed decides.
@@ -85,6 +92,7 @@ export class ByteOut {
   private size: number;
   private waiting: Promise<void> | undefined;
   private handed = 0;
+  private readonly pool: Uint8Array[] = [];
 
   /**
    * @param sink where full chunks go
@@ -310,16 +318,23 @@ export class ByteOut {
   /** Hands the chunk over; then makes room for `next` bytes, or none (`-1`: allocated on demand). */
   private handOver(next: number): void {
     if (this.pos > 0) {
-      const wait = this.sink.writeBytes(this.bytes.subarray(0, this.pos));
+      const full = this.bytes;
+      const release = this.limit === this.chunkBytes ? (): void => this.recycle(full) : undefined;
+      const wait = this.sink.writeBytes(full.subarray(0, this.pos), release);
       if (wait !== undefined) this.waiting = this.waiting === undefined ? wait : Promise.all([this.waiting, wait]).then(() => undefined);
       this.handed += this.pos;
       this.size = Math.min(this.chunkBytes, 2 * this.size);
     }
     const size = next < 0 ? 0 : Math.max(this.size, next);
-    this.bytes = allocate(size);
+    this.bytes = size === this.chunkBytes && this.pool.length > 0 ? this.pool.pop()! : allocate(size);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     this.limit = size;
     this.pos = 0;
+  }
+
+  /** A full-size chunk the sink gave back. */
+  private recycle(chunk: Uint8Array): void {
+    if (this.pool.length < POOL_CHUNKS) this.pool.push(chunk);
   }
 }
 

@@ -94,13 +94,14 @@ export class TextFileWriter implements ByteSink {
   }
 
   /**
-   * Appends formatted bytes (see `ByteOut`), which the caller gives up. Returns a promise only when
-   * the file has fallen behind and the caller should wait.
+   * Appends formatted bytes (see `ByteOut`), which the caller gives up until `release` is called
+   * (once they are written to the file). Returns a promise only when the file has fallen behind
+   * and the caller should wait.
    *
    * @throws OutputWriteError once the stream failed, or the signal's reason once aborted (the
    *   temporary is removed either way)
    */
-  writeBytes(chunk: Uint8Array): Promise<void> | undefined {
+  writeBytes(chunk: Uint8Array, release?: () => void): Promise<void> | undefined {
     this.check();
     if (this.pendingLength > 0) {
       this.stream.write(this.pending.join(''));
@@ -109,7 +110,8 @@ export class TextFileWriter implements ByteSink {
       this.pendingLength = 0;
     }
     this.bytes += chunk.length;
-    this.stream.write(chunk);
+    if (release === undefined) this.stream.write(chunk);
+    else this.stream.write(chunk, (err) => (err == null ? release() : undefined));
     return this.stream.writableLength > BYTES_AHEAD ? this.waitDrain() : undefined;
   }
 
