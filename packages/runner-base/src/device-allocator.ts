@@ -78,8 +78,7 @@ export class DeviceAllocator implements CollectorDeviceMemory {
   free(addr: bigint): void {
     // Only valid addresses are ever stored, so a hit needs no argument check; a miss is checked
     // before it is reported, so a bad argument still gets its InvalidArgumentError.
-    const newest = this.newest;
-    const info = newest !== undefined && newest.addr === addr ? newest : this.older.get(addr);
+    const info = this.info(addr);
     if (info === undefined) this.unknownAllocation('free', addr);
     if (this.mappingsPerAllocation.size !== 0 && this.mappingsPerAllocation.has(addr)) {
       throw new DeviceMemoryError(RunnerErrorCode.StillMapped, 'free', `free: 0x${addr.toString(16)} is still mapped into the host; unmap it first`, {
