@@ -124,24 +124,33 @@ void SimBackend::deviceGone(const char* op) {
   throwFault(op);
 }
 
-void SimBackend::flushProtectLocked(const char* op) {
+// One Protect command carrying `count` entries (at most kMaxProtectEntries).
+static std::vector<uint8_t> protectMessage(const wire::ProtectEntry* entries, size_t count) {
+  wire::ProtectBatch head{};
+  head.h.op = static_cast<uint32_t>(wire::Op::Protect);
+  head.count = static_cast<uint32_t>(count);
+  const size_t header = offsetof(wire::ProtectBatch, entries);
+  std::vector<uint8_t> bytes(header + count * sizeof(wire::ProtectEntry));
+  std::memcpy(bytes.data(), &head, header);
+  std::memcpy(bytes.data() + header, entries, count * sizeof(wire::ProtectEntry));
+  return bytes;
+}
+
+std::vector<wire::ProtectEntry> SimBackend::takePendingProtect() {
   std::vector<wire::ProtectEntry> pending;
-  {
-    std::lock_guard<std::mutex> lock(protectMu_);
-    pending.swap(pendingProtect_);
-  }
-  size_t i = 0;
-  while (i < pending.size()) {
-    auto batch = std::make_unique<wire::ProtectBatch>();
-    batch->h.op = static_cast<uint32_t>(wire::Op::Protect);
-    const size_t n = std::min<size_t>(pending.size() - i, wire::kMaxProtectEntries);
-    batch->count = static_cast<uint32_t>(n);
-    std::memcpy(batch->entries, pending.data() + i, n * sizeof(wire::ProtectEntry));
-    const size_t bytes = offsetof(wire::ProtectBatch, entries) + n * sizeof(wire::ProtectEntry);
-    if (!process_->send(batch.get(), bytes)) deviceGone(op);
-    i += n;
+  std::lock_guard<std::mutex> lock(protectMu_);
+  pending.swap(pendingProtect_);
+  return pending;
+}
+
+void SimBackend::sendProtectLocked(const std::vector<wire::ProtectEntry>& entries, const char* op) {
+  for (size_t i = 0; i < entries.size(); i += wire::kMaxProtectEntries) {
+    const std::vector<uint8_t> message = protectMessage(entries.data() + i, std::min<size_t>(entries.size() - i, wire::kMaxProtectEntries));
+    if (!process_->send(message.data(), message.size())) deviceGone(op);
   }
 }
+
+void SimBackend::flushProtectLocked(const char* op) { sendProtectLocked(takePendingProtect(), op); }
 
 void SimBackend::sendLocked(const void* data, size_t size, const char* op, int fd) {
   flushProtectLocked(op);
@@ -556,27 +565,12 @@ void SimBackend::submitLocked(const std::vector<Command>& commands, const char* 
     return;
   }
   // The pending protection changes go first, in the same message when they fit.
-  std::vector<wire::ProtectEntry> pending;
-  {
-    std::lock_guard<std::mutex> lock(protectMu_);
-    pending.swap(pendingProtect_);
-  }
+  const std::vector<wire::ProtectEntry> pending = takePendingProtect();
   std::vector<std::vector<uint8_t>> messages;
-  if (!pending.empty() && pending.size() <= kBatchedProtectEntries) {
-    wire::ProtectBatch head{};
-    head.h.op = static_cast<uint32_t>(wire::Op::Protect);
-    head.count = static_cast<uint32_t>(pending.size());
-    const size_t header = offsetof(wire::ProtectBatch, entries);
-    std::vector<uint8_t> bytes(header + pending.size() * sizeof(wire::ProtectEntry));
-    std::memcpy(bytes.data(), &head, header);
-    std::memcpy(bytes.data() + header, pending.data(), pending.size() * sizeof(wire::ProtectEntry));
-    messages.push_back(std::move(bytes));
+  if (pending.size() > kBatchedProtectEntries) {
+    sendProtectLocked(pending, op);
   } else if (!pending.empty()) {
-    {
-      std::lock_guard<std::mutex> lock(protectMu_);
-      pendingProtect_.insert(pendingProtect_.begin(), pending.begin(), pending.end());
-    }
-    flushProtectLocked(op);
+    messages.push_back(protectMessage(pending.data(), pending.size()));
   }
   size_t total = sizeof(wire::BatchHeader);
   for (const auto& m : messages) total += wire::batchEntryBytes(m.size());

@@ -85,6 +85,10 @@ class SimBackend final : public Backend {
   // Sends a command after the pending protection changes (caller holds channelMu_).
   void sendLocked(const void* data, size_t size, const char* op, int fd = -1);
   void flushProtectLocked(const char* op);
+  // The protection changes queued since the last send, taken off the queue.
+  std::vector<wire::ProtectEntry> takePendingProtect();
+  // Sends protection changes as Protect commands of at most kMaxProtectEntries (caller holds channelMu_).
+  void sendProtectLocked(const std::vector<wire::ProtectEntry>& entries, const char* op);
   // A command that needs an answer; on no answer within timeoutMs the device process is killed
   // (device code would not stop) and the fault thrown.
   wire::Reply call(const void* data, size_t size, const char* op, int timeoutMs, int fd = -1);
