@@ -25,7 +25,7 @@ export { noteUnrecordedOutputs, markOutputsRecorded, unrecordedOutputs, removeUn
 export { createSpoolDir, spoolDirOwner, removeStaleSpools, removeProcessSpools } from './framework/spool-dirs';
 export { isProcessAlive } from './framework/process-alive';
 export { ByteOut, AsciiLiteral, ascii, MemorySink, DEFAULT_CHUNK_BYTES, type ByteSink } from './export/byte-out';
-export { TimeSlicer, DEFAULT_SLICE_MS, turnDeadline, yieldToEventLoop, runSliced, runToEnd } from './framework/slicer';
+export { TimeSlicer, UnitCost, DEFAULT_SLICE_MS, turnDeadline, yieldToEventLoop, runSliced, runToEnd } from './framework/slicer';
 export * from './memory';
 export * from './protocol/geometry';
 export * from './protocol/queues';

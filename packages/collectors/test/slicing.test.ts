@@ -21,6 +21,7 @@ import {
   TensorDumpCollector,
   TimeSlicer,
   turnDeadline,
+  UnitCost,
   yieldToEventLoop,
 } from '../src';
 import type { DrainEngine } from '../src/framework/drain-engine';
@@ -91,6 +92,26 @@ describe('slicer', () => {
     const pausing = s.pauseUnlessFits(2000);
     expect(pausing).toBeInstanceOf(Promise);
     await pausing;
+  });
+
+  test('UnitCost expects the dearest recent unit, decaying', () => {
+    const cost = new UnitCost();
+    expect(cost.expected).toBe(0);
+    const busy = (ms: number): number => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+      return ms;
+    };
+    expect(cost.measure(() => busy(20))).toBe(20); // returns what the unit returns
+    const slow = cost.expected;
+    expect(slow).toBeGreaterThanOrEqual(20);
+    cost.measure(() => 0);
+    expect(cost.expected).toBeCloseTo(slow * 0.75, 5); // a cheap unit after it: the slow one, decayed
+    expect(() => cost.measure(() => {
+      busy(40);
+      throw new Error('unit failed');
+    })).toThrow('unit failed');
+    expect(cost.expected).toBeGreaterThanOrEqual(40); // a failing unit's cost counts too
   });
 
   test('sliced work resumed in the same turn shares its budget', async () => {

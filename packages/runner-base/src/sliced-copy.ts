@@ -7,8 +7,7 @@
  * The last piece is copied first: a range that does not fit its allocation fails before anything
  * was copied, as the whole-view copy would.
  */
-import { performance } from 'node:perf_hooks';
-import { TimeSlicer } from '@npurun/collectors';
+import { TimeSlicer, UnitCost } from '@npurun/collectors';
 import type { DeviceReadback } from './run-types';
 
 /**
@@ -36,17 +35,15 @@ function pieces(view: ArrayBufferView): Array<{ offset: number; bytes: Uint8Arra
 }
 
 /**
- * Copies each piece in turn, pausing before a piece when the previous one's cost would carry it
- * past the slice (pieces cost alike within a copy: they fault in the same way), and after the last
- * piece when the slice is used up.
+ * Copies each piece in turn, pausing before a piece when what the earlier ones cost says it would
+ * carry the slice past its end (pieces cost alike within a copy: they fault in the same way), and
+ * after the last piece when the slice is used up.
  */
 async function copyPieces(count: number, copyPiece: (index: number) => void, slicer: TimeSlicer): Promise<void> {
-  let cost = 0;
+  const cost = new UnitCost();
   for (let i = 0; i < count; i++) {
-    if (i > 0) await slicer.pauseUnlessFits(cost);
-    const start = performance.now();
-    copyPiece(i);
-    cost = performance.now() - start;
+    if (i > 0) await slicer.pauseUnlessFits(cost.expected);
+    cost.measure(() => copyPiece(i));
   }
   await slicer.pauseIfDue();
 }

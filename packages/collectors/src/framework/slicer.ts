@@ -89,6 +89,33 @@ export class TimeSlicer {
   }
 }
 
+/**
+ * What the next unit of one kind of work (a device copy, a file write) is expected to cost, for
+ * {@link TimeSlicer.pauseUnlessFits}: the dearest recent unit, decaying, so one slow unit (fresh
+ * pages faulting in) makes the slicer careful and a run of cheap ones lets it relax again.
+ */
+export class UnitCost {
+  private expectedMs = 0;
+
+  /** The expected cost of the next unit, ms (0 before any was measured). */
+  get expected(): number {
+    return this.expectedMs;
+  }
+
+  /** Runs one unit of the work and learns what it cost. */
+  measure<T>(unit: () => T): T {
+    const start = performance.now();
+    try {
+      return unit();
+    } finally {
+      this.expectedMs = Math.max(performance.now() - start, this.expectedMs * UNIT_COST_DECAY);
+    }
+  }
+}
+
+// How much of the dearest recent unit's cost the estimate keeps per unit measured since.
+const UNIT_COST_DECAY = 0.75;
+
 /** Runs a generator of pause points to the end without pausing. */
 export function runToEnd<T>(steps: Generator<unknown, T, undefined>): T {
   for (;;) {

@@ -1,7 +1,6 @@
 /** The tensor-dump collector. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { CollectorSummary, ExportOptions } from '../collector';
 import { CollectorError, CollectorErrorCode } from '../errors';
 import { BackgroundWrites } from '../framework/background-writes';
@@ -9,7 +8,7 @@ import { CollectorBase, type DeviceCounters, type SetupResult } from '../framewo
 import type { CollectorContext } from '../framework/context';
 import type { CollectedBuffer } from '../framework/drain-engine';
 import type { ResourceLedger } from '../framework/lifecycle';
-import { TimeSlicer } from '../framework/slicer';
+import { TimeSlicer, UnitCost } from '../framework/slicer';
 import { RecordSpool } from '../framework/spool';
 import type { OutputFiles } from '../export/output-files';
 import type { SharedRegion } from '../memory';
@@ -162,19 +161,17 @@ export class TensorDumpCollector extends CollectorBase {
   /** Copies the payloads of queued records into the .bin and spools their rows, one slice at a time. */
   private async pump(): Promise<void> {
     const slicer = new TimeSlicer();
-    // What a step is expected to cost: the dearest recent step (a payload piece's write), decaying,
-    // so the slice ends before a step that would overrun it rather than after.
-    let expected = 0;
+    // Steps are mostly a payload piece's copy and write: the slice ends before one that would
+    // overrun it rather than after.
+    const stepCost = new UnitCost();
     try {
       while (this.queue.length > 0 && !this.disposed) {
         const batch = this.queue[0]!;
         while (batch.next < batch.count && !this.disposed) {
           const steps = this.recordSteps(batch.thread, batch.records, batch.next++);
           for (;;) {
-            const start = performance.now();
-            const done = steps.next().done === true;
-            expected = Math.max(performance.now() - start, expected * 0.75);
-            await slicer.pauseUnlessFits(expected);
+            const done = stepCost.measure(() => steps.next().done === true);
+            await slicer.pauseUnlessFits(stepCost.expected);
             if (this.bin !== undefined && this.bin.backlog > MAX_BIN_BACKLOG) {
               await this.bin.drained();
               slicer.restart();
