@@ -3,6 +3,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { once } = require('node:events');
 const { performance } = require('node:perf_hooks');
 const c = require('../dist');
 
@@ -40,7 +41,9 @@ async function exportCase(writer) {
     const s = sampler();
     const stalls = stallMonitor();
     const t0 = process.hrtime.bigint();
-    const out = await c.TextFileWriter.open(path.join(dir, 'l2_perf_records.json'), 'bench');
+    const file = path.join(dir, 'l2_perf_records.json');
+    const out = await c.TextFileWriter.open(file, 'bench');
+    const diskWait = timeSinkWaits(out);
     const write = writer === 'text' ? c.writeL2PerfJsonText : c.writeL2PerfJson;
     await write(out, store, { arch: 'a2a3', level: 2, timestampHz: 50_000_000, coreToThread: undefined, incomplete: false });
     await out.close();
@@ -48,10 +51,56 @@ async function exportCase(writer) {
     const peak = s.stop();
     const maxStallMs = stalls.stop();
     store.dispose();
-    return { recordsPerSec: n / secs, rssGrowthMiB: (peak - before) / MiB, seconds: secs, maxStallMs };
+    const bytes = fs.statSync(file).size;
+    fs.rmSync(file);
+    const plain = await plainWrite(path.join(dir, 'plain.bin'), bytes);
+    return {
+      recordsPerSec: n / secs,
+      rssGrowthMiB: (peak - before) / MiB,
+      seconds: secs,
+      maxStallMs,
+      bytesPerSec: bytes / secs,
+      diskWaitShare: diskWait() / (secs * 1000),
+      plainWriteBytesPerSec: bytes / plain,
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Wraps `out.writeBytes` to add up how long the formatter waited for the file to catch up
+ * (the writes' backpressure); returns a reader of that total, ms.
+ */
+function timeSinkWaits(out) {
+  let waitedMs = 0;
+  const writeBytes = out.writeBytes.bind(out);
+  out.writeBytes = (chunk, release) => {
+    const wait = writeBytes(chunk, release);
+    if (wait !== undefined) {
+      const t = performance.now();
+      void wait.then(() => (waitedMs += performance.now() - t), () => undefined);
+    }
+    return wait;
+  };
+  return () => waitedMs;
+}
+
+/**
+ * What the disk takes on this machine right now: the same number of bytes written by a plain
+ * file stream in 1 MiB chunks of constant bytes, nothing formatted. Returns seconds.
+ */
+async function plainWrite(file, bytes) {
+  const chunk = Buffer.alloc(MiB, 0x20);
+  const t0 = process.hrtime.bigint();
+  const stream = fs.createWriteStream(file);
+  for (let left = bytes; left > 0; left -= chunk.length) {
+    if (!stream.write(left >= chunk.length ? chunk : chunk.subarray(0, left))) await once(stream, 'drain');
+  }
+  await new Promise((resolve, reject) => stream.end((err) => (err ? reject(err) : resolve())));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  fs.rmSync(file);
+  return secs;
 }
 
 /** Longest gap between 1 ms timer callbacks, ms (how long the event loop was held at once). */

@@ -12,6 +12,8 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
+const MiB = 1024 * 1024;
+
 const quick = process.argv.includes('--quick');
 const child = path.join(__dirname, 'cases.cjs');
 
@@ -41,6 +43,16 @@ for (const n of quick ? [1_000_000] : [1_000_000, 10_000_000]) {
   add(`swimlane export throughput (${label} records)`, ours.recordsPerSec, 'records/s', note, base.recordsPerSec);
   add(`swimlane export peak RSS growth (${label} records)`, ours.rssGrowthMiB, 'MiB', note, base.rssGrowthMiB);
   add(`longest event-loop stall during the export (${label} records)`, ours.maxStallMs, 'ms', note, base.maxStallMs);
+  // Whether the export ran at disk speed: its bytes per second beside a plain write of the same
+  // number of bytes in the same process right after, and the share of the export spent waiting
+  // for the file to catch up (high: disk-bound; low: formatting-bound).
+  add(
+    `swimlane export bytes/s vs the disk (${label} records; ${(100 * ours.diskWaitShare).toFixed(0)}% of the export waited for the file)`,
+    ours.bytesPerSec / MiB,
+    'MiB/s',
+    'plain file-stream write of the same number of bytes, same process, right after',
+    ours.plainWriteBytesPerSec / MiB,
+  );
 }
 
 const drain = runCase('drain', quick ? 4_000 : 40_000);

@@ -241,6 +241,20 @@ describe('l2_perf_records.json: byte formatter = string writer', () => {
     }
   }
 
+  test('more rows than one off-thread formatting block (16 384), and blocks that fill before their rows end', async () => {
+    const dir = tmpDir('fast-json-blocks');
+    const store = makeStore(dir, 'a5', 40_000, 9);
+    try {
+      const meta = { arch: 'a5' as const, level: 2, timestampHz: 1_000_000_000, coreToThread: undefined, incomplete: false };
+      const [a, b] = await writeBoth(dir, 'blocks', (o) => writeL2PerfJsonText(o, store, meta), (o) => writeL2PerfJson(o, store, meta));
+      expect(b.length).toBeGreaterThan(4 * 2 ** 20); // more than one 4 MiB output block
+      expect(b.equals(a)).toBe(true);
+    } finally {
+      store.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('an empty store', async () => {
     const dir = tmpDir('fast-json-empty');
     const store = new L2TaskStore(dir, 2);

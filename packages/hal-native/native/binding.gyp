@@ -21,7 +21,9 @@
         "cann/device_context.cc",
         "cann/elf_exports.cc",
         "cann/aicpu_staging.cc",
+        "export/row_format.cc",
         "binding/args.cc",
+        "binding/format_rows.cc",
         "binding/stream_waiter.cc",
         "binding/addon.cc"
       ],

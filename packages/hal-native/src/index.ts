@@ -12,6 +12,8 @@
 export * from './types';
 export * from './errors';
 export { submitRunStepwise } from './submit-run';
+// off-thread formatting of binary rows to text (large exports)
+export * from './row-format';
 export { openDevice, deviceIncludeDir, nativeNoop, checkElfImage, DEFAULT_SIM_MEMORY_BYTES } from './device';
 // struct-layout helper
 export * from './layout';

@@ -59,6 +59,14 @@ interface NativeBinding {
   noop(): void;
   /** `''` when the bytes are a sound ELF shared object for this host, else the reason. */
   checkElfImage(image: ArrayBufferView): string;
+  /** See `row-format.ts`: settles with `[rows, bytes, fanoutIds, nextRowBound]`. */
+  formatRows(
+    program: { rowBytes: number; code: Uint32Array; literals: readonly string[]; baseLow: number; baseHigh: number; hz: number },
+    rows: ArrayBufferView,
+    fanoutIds: ArrayBufferView,
+    first: boolean,
+    out: ArrayBufferView,
+  ): Promise<[number, number, number, number]>;
 }
 
 // dist/ and src/ both sit one level below the package root.

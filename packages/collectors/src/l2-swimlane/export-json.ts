@@ -4,11 +4,12 @@
  * orchestrator phases (level 4, when any), and the core→thread map (when the device published it).
  * Streams from the spools; npurun adds one key, `incomplete`.
  *
- * Records are formatted into bytes (`export/byte-out.ts`) and the loop pauses for the event loop
- * every few milliseconds, so a run of millions of records neither piles up text nor stalls the
- * caller. The output is byte for byte what `export-json-text.ts` builds from strings.
+ * The task rows are formatted off the event loop by hal-native's `formatRows`; the rest into bytes
+ * here (`export/byte-out.ts`), pausing for the event loop every few milliseconds. A run of millions
+ * of records neither piles up text nor stalls the caller. The output is byte for byte what
+ * `export-json-text.ts` builds from strings.
  */
-import type { Arch } from '@npurun/hal-native';
+import { CompiledRowProgram, formatRows, RowOp, type Arch, type RowInstruction } from '@npurun/hal-native';
 import { CollectorError, CollectorErrorCode } from '../errors';
 import { ascii, ByteOut, type AsciiLiteral, type ByteSink } from '../export/byte-out';
 import { TimeSlicer } from '../framework/slicer';
@@ -42,29 +43,16 @@ const P_X2 = AicpuPhaseRecord.offsetOf('extra2');
 
 // A record's text without its variable parts is under 400 bytes; numbers add at most ~25 each.
 const RECORD_BOUND = 1024;
-const FANOUT_ID_BOUND = 24;
 // Records between pause checks: far below a slice at any realistic speed, far above the check's cost.
 const PACE_EVERY = 64;
-// Task rows formatted per synchronous call (see formatTaskRows), between pause checks.
-const RANGE_ROWS = 256;
-// The first calls run before the formatter is compiled, tens of times slower per row: ranges start
-// this small and double up to RANGE_ROWS, so the first slice does not overrun while the code is cold.
-const FIRST_RANGE_ROWS = 8;
+// Task rows per formatRows call, and the output blocks they are formatted into (a block holds a
+// whole call's text at ~230 bytes a row; a call stops early at a full block). Few, large calls:
+// each costs a hop to a worker thread and back.
+const EXPORT_BLOCK_ROWS = 16384;
+const OUTPUT_BLOCK_BYTES = 4 << 20;
+// Output blocks kept for reuse once the file has written them (the file runs at most ~8 MiB ahead).
+const SPARE_BLOCKS = 4;
 
-const T_FIRST = ascii('\n    {"task_id": ');
-const T_NEXT = ascii(',\n    {"task_id": ');
-const T_FUNC = ascii(', "func_id": ');
-const T_CORE = ascii(', "core_id": ');
-const T_AIC = ascii(', "core_type": "aic", "ring_id": ');
-const T_AIV = ascii(', "core_type": "aiv", "ring_id": ');
-const T_START = ascii(', "start_time_us": ');
-const T_END = ascii(', "end_time_us": ');
-const T_DURATION = ascii(', "duration_us": ');
-const T_DISPATCH = ascii(', "dispatch_time_us": ');
-const T_FINISH = ascii(', "finish_time_us": ');
-const T_FANOUT = ascii(', "fanout": [');
-const T_FANOUT_COUNT = ascii('], "fanout_count": ');
-const COMMA_SPACE = ascii(', ');
 
 const S_FIRST = ascii('\n      {"start_time_us": ');
 const S_NEXT = ascii(',\n      {"start_time_us": ');
@@ -95,36 +83,17 @@ function phaseLiterals(arch: Arch): (id: number) => AsciiLiteral {
 }
 
 /**
- * Streams the file's content into `out` (a `TextFileWriter`, or any byte sink), pausing for the
- * event loop whenever `slicer`'s slice is used up.
+ * Streams the file's content into `out` (a `TextFileWriter`, or any byte sink). The task array,
+ * by far the largest part, is formatted by `formatRows` on a libuv worker thread, a block of rows
+ * per call, so the caller's event loop only hands blocks between the spool and the file; the
+ * smaller parts are formatted here, pausing for the event loop whenever `slicer`'s slice is used up.
  */
 export async function writeL2PerfJson(out: ByteSink, store: L2TaskStore, meta: L2ExportMeta, slicer: TimeSlicer = new TimeSlicer()): Promise<void> {
   const w = new ByteOut(out);
-  const { low: baseLow, high: baseHigh } = timeBaseWords(store.base);
-  const a5 = meta.arch === 'a5';
   w.latin1(`{\n  "l2_perf_level": ${meta.level},\n  "incomplete": ${meta.incomplete},\n  "tasks": [`);
-  const rows: TaskRows = {
-    w,
-    baseLow,
-    baseHigh,
-    hz: meta.timestampHz,
-    a5,
-    withFanout: a5 && meta.level >= 2,
-    fanout: a5 ? store.fanout.chunks() : undefined,
-    fanView: undefined,
-    fanRows: 0,
-    fanPos: 0,
-    first: true,
-  };
-  let range = FIRST_RANGE_ROWS;
-  for (const chunk of store.tasks.chunks()) {
-    for (let from = 0; from < chunk.rows; from += range) {
-      if (from > 0) range = Math.min(RANGE_ROWS, 2 * range);
-      formatTaskRows(rows, chunk.view, from, Math.min(chunk.rows, from + range));
-      await w.pace(slicer);
-    }
-  }
-  w.latin1(rows.first ? ']' : '\n  ]');
+  await w.flush();
+  const any = await writeTaskRows(out, store, meta);
+  w.latin1(any ? '\n  ]' : ']');
   if (meta.level >= 3) {
     w.latin1(',\n  "aicpu_scheduler_phases": [');
     await writePhaseArrays(w, store, 'sched', meta, slicer);
@@ -140,81 +109,107 @@ export async function writeL2PerfJson(out: ByteSink, store: L2TaskStore, meta: L
   await w.flush();
 }
 
-/** The state of the task array's formatting across ranges of rows. */
-interface TaskRows {
-  readonly w: ByteOut;
-  readonly baseLow: number;
-  readonly baseHigh: number;
-  readonly hz: number;
-  readonly a5: boolean;
-  readonly withFanout: boolean;
-  /** The fan-out spool, read alongside the tasks (a5). */
-  readonly fanout: Generator<SpoolChunk> | undefined;
-  fanView: DataView | undefined;
-  fanRows: number;
-  fanPos: number;
-  first: boolean;
+/** The text of one task row, as a `formatRows` program (a5 adds the fan-out, printed from level 2). */
+function taskRowProgram(store: L2TaskStore, meta: L2ExportMeta): CompiledRowProgram {
+  const literals: string[] = [];
+  const lit = (text: string): number => literals.push(text) - 1;
+  const code: RowInstruction[] = [
+    [RowOp.Separator, lit('\n    {"task_id": '), lit(',\n    {"task_id": ')],
+    [RowOp.U64, TASK_ROW.taskId],
+    [RowOp.Literal, lit(', "func_id": ')],
+    [RowOp.U32, TASK_ROW.funcId],
+    [RowOp.Literal, lit(', "core_id": ')],
+    [RowOp.U32, TASK_ROW.coreId],
+    [RowOp.SelectZero, TASK_ROW.coreType, lit(', "core_type": "aic", "ring_id": '), lit(', "core_type": "aiv", "ring_id": ')],
+    // The ring id is the task id's high word.
+    [RowOp.U32, TASK_ROW.taskId + 4],
+    [RowOp.Literal, lit(', "start_time_us": ')],
+    [RowOp.Time, TASK_ROW.start],
+    [RowOp.Literal, lit(', "end_time_us": ')],
+    [RowOp.Time, TASK_ROW.end],
+    [RowOp.Literal, lit(', "duration_us": ')],
+    [RowOp.Duration, TASK_ROW.end, TASK_ROW.start],
+    [RowOp.Literal, lit(', "dispatch_time_us": ')],
+    [RowOp.Time, TASK_ROW.dispatch],
+    [RowOp.Literal, lit(', "finish_time_us": ')],
+    [RowOp.Time, TASK_ROW.finish],
+  ];
+  if (meta.arch === 'a5') {
+    // Always consumed (the ids are spooled in task order), printed from level 2.
+    code.push([RowOp.Fanout, TASK_ROW.fanoutCount, meta.level >= 2 ? 1 : 0, lit(', "fanout": ['), lit(', '), lit('], "fanout_count": ')]);
+  }
+  code.push([RowOp.Literal, lit('}')]);
+  return new CompiledRowProgram({ rowBytes: TASK_ROW.bytes, code, literals, timeBase: store.base, timestampHz: meta.timestampHz });
 }
 
 /**
- * Formats task rows `[from, to)` of a spool chunk. Synchronous and kept apart from the async
- * loop around it, so the optimizing compiler sees one tight loop.
+ * The task rows, formatted off the event loop a block at a time into reused output blocks that go
+ * straight to `out`. Returns whether there was any row.
  */
-function formatTaskRows(s: TaskRows, v: DataView, from: number, to: number): void {
-  const { w, baseLow, baseHigh, hz, a5 } = s;
-  for (let r = from; r < to; r++) {
-    const at = r * TASK_ROW.bytes;
-    const fanCount = a5 ? v.getUint32(at + TASK_ROW.fanoutCount, true) : 0;
-    w.reserve(RECORD_BOUND + FANOUT_ID_BOUND * fanCount);
-    const idLow = v.getUint32(at + TASK_ROW.taskId, true);
-    const idHigh = v.getUint32(at + TASK_ROW.taskId + 4, true);
-    const start = relativeMicrosAt(v, at + TASK_ROW.start, baseLow, baseHigh, hz);
-    const end = relativeMicrosAt(v, at + TASK_ROW.end, baseLow, baseHigh, hz);
-    w.lit(s.first ? T_FIRST : T_NEXT);
-    s.first = false;
-    w.u64(idLow, idHigh);
-    w.lit(T_FUNC);
-    w.u32(v.getUint32(at + TASK_ROW.funcId, true));
-    w.lit(T_CORE);
-    w.u32(v.getUint32(at + TASK_ROW.coreId, true));
-    w.lit(v.getInt32(at + TASK_ROW.coreType, true) === 0 ? T_AIC : T_AIV);
-    w.u32(idHigh);
-    w.lit(T_START);
-    w.fixed3(start);
-    w.lit(T_END);
-    w.fixed3(end);
-    w.lit(T_DURATION);
-    w.fixed3(Math.max(0, end - start));
-    w.lit(T_DISPATCH);
-    w.fixed3(relativeMicrosAt(v, at + TASK_ROW.dispatch, baseLow, baseHigh, hz));
-    w.lit(T_FINISH);
-    w.fixed3(relativeMicrosAt(v, at + TASK_ROW.finish, baseLow, baseHigh, hz));
-    if (a5) formatFanout(s, fanCount);
-    w.byte(125);
+async function writeTaskRows(out: ByteSink, store: L2TaskStore, meta: L2ExportMeta): Promise<boolean> {
+  const program = taskRowProgram(store, meta);
+  const spare: Uint8Array[] = [];
+  const fanout = meta.arch === 'a5' ? new FanoutReader(store.fanout.chunks()) : undefined;
+  let first = true;
+  for (const chunk of store.tasks.chunks(EXPORT_BLOCK_ROWS)) {
+    const rows = new Uint8Array(chunk.view.buffer, chunk.view.byteOffset, chunk.rows * TASK_ROW.bytes);
+    const ids = fanout?.take(fanoutIdsOf(chunk.view, chunk.rows));
+    let row = 0;
+    let id = 0;
+    while (row < chunk.rows) {
+      let block = spare.pop() ?? new Uint8Array(OUTPUT_BLOCK_BYTES);
+      let done = await formatRows(program, { rows: rows.subarray(row * TASK_ROW.bytes), fanoutIds: ids?.subarray(8 * id), first, out: block });
+      if (done.rows === 0) {
+        // One row larger than a block (tens of thousands of fan-out ids): a block of its own size.
+        spare.push(block);
+        block = new Uint8Array(done.nextRowBound);
+        done = await formatRows(program, { rows: rows.subarray(row * TASK_ROW.bytes, (row + 1) * TASK_ROW.bytes), fanoutIds: ids?.subarray(8 * id), first, out: block });
+      }
+      first = false;
+      row += done.rows;
+      id += done.fanoutIds;
+      const full = block;
+      const wait = out.writeBytes(full.subarray(0, done.bytes), () => {
+        if (full.byteLength === OUTPUT_BLOCK_BYTES && spare.length < SPARE_BLOCKS) spare.push(full);
+      });
+      if (wait !== undefined) await wait;
+    }
   }
+  return !first;
 }
 
-/** The fan-out ids of one a5 task: always consumed (they are spooled in task order), printed from level 2. */
-function formatFanout(s: TaskRows, count: number): void {
-  const w = s.w;
-  if (s.withFanout) w.lit(T_FANOUT);
-  for (let i = 0; i < count; i++) {
-    while (s.fanView === undefined || s.fanPos >= s.fanRows) {
-      const next = s.fanout!.next();
-      if (next.done === true) throw new CollectorError(CollectorErrorCode.SpoolFailed, 'l2Swimlane.exportFiles', 'the fan-out spool ended before its tasks did');
-      s.fanView = next.value.view;
-      s.fanRows = next.value.rows;
-      s.fanPos = 0;
+/** Fan-out ids the `rows` task rows of `view` name. */
+function fanoutIdsOf(view: DataView, rows: number): number {
+  let n = 0;
+  for (let r = 0; r < rows; r++) n += view.getUint32(r * TASK_ROW.bytes + TASK_ROW.fanoutCount, true);
+  return n;
+}
+
+/** Reads the fan-out spool in step with the task rows: `take(n)` is the next n ids, as bytes. */
+class FanoutReader {
+  private view: DataView | undefined;
+  private rows = 0;
+  private pos = 0;
+
+  constructor(private readonly chunks: Generator<SpoolChunk>) {}
+
+  take(n: number): Uint8Array {
+    const ids = new Uint8Array(8 * n);
+    let filled = 0;
+    while (filled < n) {
+      if (this.view === undefined || this.pos >= this.rows) {
+        const next = this.chunks.next();
+        if (next.done === true) throw new CollectorError(CollectorErrorCode.SpoolFailed, 'l2Swimlane.exportFiles', 'the fan-out spool ended before its tasks did');
+        this.view = next.value.view;
+        this.rows = next.value.rows;
+        this.pos = 0;
+      }
+      const count = Math.min(n - filled, this.rows - this.pos);
+      ids.set(new Uint8Array(this.view.buffer, this.view.byteOffset + 8 * this.pos, 8 * count), 8 * filled);
+      filled += count;
+      this.pos += count;
     }
-    if (s.withFanout) {
-      if (i > 0) w.lit(COMMA_SPACE);
-      w.u64(s.fanView.getUint32(8 * s.fanPos, true), s.fanView.getUint32(8 * s.fanPos + 4, true));
-    }
-    s.fanPos++;
-  }
-  if (s.withFanout) {
-    w.lit(T_FANOUT_COUNT);
-    w.u32(count);
+    return ids;
   }
 }
 

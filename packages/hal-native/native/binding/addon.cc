@@ -8,19 +8,14 @@
 #include <memory>
 #include <vector>
 
+#include "binding/addon_data.h"
 #include "binding/args.h"
+#include "binding/format_rows.h"
 #include "binding/stream_waiter.h"
 #include "core/backend.h"
 #include "core/elf_check.h"
 
 namespace npurun::binding {
-
-namespace {
-
-struct AddonData {
-  Napi::FunctionReference halErrorClass;
-  Napi::FunctionReference deviceClass;
-};
 
 Napi::Error toJsError(Napi::Env env, const HalException& e) {
   auto* data = env.GetInstanceData<AddonData>();
@@ -36,6 +31,8 @@ Napi::Error toJsError(Napi::Env env, const HalException& e) {
   Napi::Value obj = data->halErrorClass.New({Napi::String::New(env, e.what()), details});
   return Napi::Error(env, obj);
 }
+
+namespace {
 
 // Runs f and converts any C++ failure into a thrown JS HalError; nothing C++ escapes N-API.
 template <typename F>
@@ -608,6 +605,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("registerErrorClass", Napi::Function::New(env, registerErrorClass, "registerErrorClass"));
   exports.Set("noop", Napi::Function::New(env, noop, "noop"));
   exports.Set("checkElfImage", Napi::Function::New(env, checkElfImage, "checkElfImage"));
+  exports.Set("formatRows", Napi::Function::New(env, formatRows, "formatRows"));
   return exports;
 }
 
