@@ -144,13 +144,39 @@ function taskRowProgram(store: L2TaskStore, meta: L2ExportMeta): CompiledRowProg
 
 /**
  * The task rows, formatted off the event loop a block at a time into reused output blocks that go
- * straight to `out`. Returns whether there was any row.
+ * straight to `out`. The next block is being formatted while the file writes the last one (and
+ * while the writer waits for the file to catch up), so formatting and writing overlap instead of
+ * taking turns. Returns whether there was any row.
  */
 async function writeTaskRows(out: ByteSink, store: L2TaskStore, meta: L2ExportMeta): Promise<boolean> {
-  const program = taskRowProgram(store, meta);
   const spare: Uint8Array[] = [];
+  const blocks = formattedBlocks(taskRowProgram(store, meta), store, meta, spare);
+  let any = false;
+  let next = blocks.next();
+  for (;;) {
+    const formatted = await next;
+    if (formatted.done === true) return any;
+    any = true;
+    next = blocks.next();
+    const { block, bytes } = formatted.value;
+    const wait = out.writeBytes(block.subarray(0, bytes), () => {
+      if (block.byteLength === OUTPUT_BLOCK_BYTES && spare.length < SPARE_BLOCKS) spare.push(block);
+    });
+    if (wait !== undefined) await wait;
+  }
+}
+
+/** The task table as formatted blocks, in order; each block comes from `spare` when one is free. */
+async function* formattedBlocks(
+  program: CompiledRowProgram,
+  store: L2TaskStore,
+  meta: L2ExportMeta,
+  spare: Uint8Array[],
+): AsyncGenerator<{ block: Uint8Array; bytes: number }, void, undefined> {
   const fanout = meta.arch === 'a5' ? new FanoutReader(store.fanout.chunks()) : undefined;
   let first = true;
+  // The spool reuses its read buffer for the next chunk: a chunk's rows are formatted to the end
+  // before the next chunk is read.
   for (const chunk of store.tasks.chunks(EXPORT_BLOCK_ROWS)) {
     const rows = new Uint8Array(chunk.view.buffer, chunk.view.byteOffset, chunk.rows * TASK_ROW.bytes);
     const ids = fanout?.take(fanoutIdsOf(chunk.view, chunk.rows));
@@ -168,14 +194,9 @@ async function writeTaskRows(out: ByteSink, store: L2TaskStore, meta: L2ExportMe
       first = false;
       row += done.rows;
       id += done.fanoutIds;
-      const full = block;
-      const wait = out.writeBytes(full.subarray(0, done.bytes), () => {
-        if (full.byteLength === OUTPUT_BLOCK_BYTES && spare.length < SPARE_BLOCKS) spare.push(full);
-      });
-      if (wait !== undefined) await wait;
+      yield { block, bytes: done.bytes };
     }
   }
-  return !first;
 }
 
 /** Fan-out ids the `rows` task rows of `view` name. */
