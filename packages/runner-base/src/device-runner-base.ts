@@ -729,7 +729,8 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
         const removed = await removePreviousRun(c.op, c.outputDir);
         if (removed.length > 0) this.logger.info(`${c.op}: removed ${removed.length} file(s) of the previous run in ${c.outputDir}`, 1);
       }
-      abort.throwIfAborted();
+      // No abort check here: once the previous run's files are gone, an abort must leave a
+      // run.json that says so, which executeRun writes before its own first check.
       const kernelNames = new Map(c.request.graph.kernels.map((k, i) => [i, k.name] as const));
       const settings: RunContext['settings'] = {
         blockDim,

@@ -62,7 +62,10 @@ export interface RunOptions {
    * Cancels the run. Aborting it stops the device work (the stop flag device code polls), tears the
    * run down, writes `run.json` with status `interrupted` (when the run has an output directory)
    * and rejects with a `RunAbortedError` (`name` `AbortError`, `code` `ABORT_ERR`). A signal
-   * already aborted rejects at once, before anything is touched.
+   * already aborted rejects at once, before anything is touched; so does an abort that arrives
+   * before the run has removed the previous run's files from its output directory (the directory
+   * is then left as it was, with no new `run.json`). From that point on, an aborted run always
+   * leaves a `run.json` that says `interrupted`.
    */
   signal?: AbortSignal;
   /**

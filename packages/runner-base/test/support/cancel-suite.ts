@@ -103,9 +103,18 @@ export function describeArchCancellation(target: ArchRunnerTarget): void {
         const request = spinRequest(runner, spin);
         const controller = new AbortController();
         const started = performance.now();
-        const run = runner.run({ ...request, signal: controller.signal });
-        setTimeout(() => controller.abort(), 200);
+        // Aborted once the kernel has been spinning for a while: armed by the first progress report,
+        // which comes right after the launch (a fixed delay from the call may land before the launch
+        // on a loaded machine, and then no device work is there to stop).
+        let armed = false;
+        const abortWhileSpinning = (): void => {
+          if (armed) return;
+          armed = true;
+          setTimeout(() => controller.abort(), 100);
+        };
+        const run = runner.run({ ...request, signal: controller.signal, onProgress: abortWhileSpinning });
         const err = await rejectionOf(run);
+        expect(armed).toBe(true);
         const ms = performance.now() - started;
         expect(err).toBeInstanceOf(RunAbortedError);
         expect(err).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', op: 'run' });
