@@ -52,7 +52,7 @@ export interface RowProgram {
   readonly timestampHz: number;
 }
 
-/** One call's rows and where their text goes. The views must not be written to until the promise settles. */
+/** One call's rows and where their text goes. The views must not be written to, or transferred, until the promise settles. */
 export interface RowFormatRequest {
   /** Whole rows, back to back. */
   readonly rows: Uint8Array;

@@ -53,7 +53,6 @@ const OUTPUT_BLOCK_BYTES = 4 << 20;
 // Output blocks kept for reuse once the file has written them (the file runs at most ~8 MiB ahead).
 const SPARE_BLOCKS = 4;
 
-
 const S_FIRST = ascii('\n      {"start_time_us": ');
 const S_NEXT = ascii(',\n      {"start_time_us": ');
 const S_END = ascii(', "end_time_us": ');
