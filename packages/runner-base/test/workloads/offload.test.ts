@@ -3,6 +3,7 @@
  * bits as the functions run inline, hand their inputs over instead of copying them, and report
  * failures; the sliced comparison finds exactly the mismatches the one-shot one finds.
  */
+import * as fs from 'node:fs';
 import { TimeSlicer } from '@npurun/collectors';
 import {
   ComputePool,
@@ -48,6 +49,28 @@ describe('compute pool', () => {
     expect((err as Error).message).toMatch(/matmulTilesGolden/);
     // The worker survived the job's error.
     expect(await pool.run({ op: 'normalF32', length: 2, seed: 9, scale: 1 })).toEqual(seededNormalF32(2, 9, 1));
+  });
+
+  test("a worker runs below the caller's priority; the caller's thread keeps its own", async () => {
+    /** The nice value of each of this process's threads, by thread id. */
+    const niceByThread = (): Map<string, number> =>
+      new Map(
+        fs.readdirSync('/proc/self/task').map((tid) => {
+          const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+          return [tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])] as const; // field 19: nice
+        }),
+      );
+    const own = niceByThread().get(String(process.pid))!;
+    const fresh = new ComputePool(1);
+    try {
+      const before = niceByThread();
+      await fresh.run({ op: 'normalF32', length: 4, seed: 1, scale: 1 });
+      const added = [...niceByThread()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
+      expect(added).toContain(Math.min(19, own + 10)); // the worker's thread
+      expect(niceByThread().get(String(process.pid))).toBe(own);
+    } finally {
+      await fresh.close();
+    }
   });
 
   test('a worker that goes away fails its pending jobs with WORKLOAD_COMPUTE_FAILED', async () => {
