@@ -34,22 +34,6 @@ Napi::Error toJsError(Napi::Env env, const HalException& e) {
 
 namespace {
 
-// Runs f and converts any C++ failure into a thrown JS HalError; nothing C++ escapes N-API.
-template <typename F>
-Napi::Value guarded(Napi::Env env, const char* op, F&& f) {
-  try {
-    return f();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const HalException& e) {
-    throw toJsError(env, e);
-  } catch (const std::bad_alloc&) {
-    throw toJsError(env, HalException(ErrorCode::Internal, op, std::string(op) + ": host out of memory"));
-  } catch (const std::exception& e) {
-    throw toJsError(env, HalException(ErrorCode::Internal, op, std::string(op) + ": " + e.what()));
-  }
-}
-
 class SynchronizeWorker : public Napi::AsyncWorker {
  public:
   SynchronizeWorker(Napi::Env env, std::shared_ptr<Backend> backend, StreamId stream, uint32_t timeoutMs)

@@ -1,7 +1,11 @@
-// What the addon keeps per environment, and the one way a HalException becomes a JS HalError.
+// What the addon keeps per environment, and the one way a C++ failure becomes a JS HalError.
 #pragma once
 
 #include <napi.h>
+
+#include <new>
+#include <stdexcept>
+#include <string>
 
 #include "core/hal_error.h"
 
@@ -14,5 +18,21 @@ struct AddonData {
 
 // The JS HalError (the class src/native.ts registers) for e, with its code, op and backend code.
 Napi::Error toJsError(Napi::Env env, const HalException& e);
+
+// Runs f and converts any C++ failure into a thrown JS HalError; nothing C++ escapes N-API.
+template <typename F>
+Napi::Value guarded(Napi::Env env, const char* op, F&& f) {
+  try {
+    return f();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const HalException& e) {
+    throw toJsError(env, e);
+  } catch (const std::bad_alloc&) {
+    throw toJsError(env, HalException(ErrorCode::Internal, op, std::string(op) + ": host out of memory"));
+  } catch (const std::exception& e) {
+    throw toJsError(env, HalException(ErrorCode::Internal, op, std::string(op) + ": " + e.what()));
+  }
+}
 
 }  // namespace npurun::binding

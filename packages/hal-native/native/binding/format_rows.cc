@@ -1,6 +1,7 @@
 #include "binding/format_rows.h"
 
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -74,8 +75,12 @@ class FormatRowsWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       progress_ = rowfmt::format(program_, input_, out_.data, out_.size);
+    } catch (const std::invalid_argument& e) {
+      fail(invalid(e.what()));  // the rows: more fan-out ids named than given
+    } catch (const std::bad_alloc&) {
+      fail(HalException(ErrorCode::Internal, kOp, std::string(kOp) + ": host out of memory"));
     } catch (const std::exception& e) {
-      SetError(e.what());
+      fail(HalException(ErrorCode::Internal, kOp, std::string(kOp) + ": " + e.what()));
     }
   }
   void OnOK() override {
@@ -87,9 +92,9 @@ class FormatRowsWorker : public Napi::AsyncWorker {
     result.Set(3u, Napi::Number::New(env, static_cast<double>(progress_.nextRowBound)));
     deferred_.Resolve(result);
   }
-  void OnError(const Napi::Error& error) override {
+  void OnError(const Napi::Error&) override {
     Napi::HandleScope scope(Env());
-    deferred_.Reject(toJsError(Env(), invalid(error.Message())).Value());
+    deferred_.Reject(toJsError(Env(), *failure_).Value());
   }
 
  private:
@@ -101,13 +106,18 @@ class FormatRowsWorker : public Napi::AsyncWorker {
   rowfmt::Input input_;
   Bytes out_;
   rowfmt::Progress progress_;
+  std::unique_ptr<HalException> failure_;
+
+  void fail(const HalException& e) {
+    failure_ = std::make_unique<HalException>(e);
+    SetError(e.what());
+  }
 };
 
 }  // namespace
 
 Napi::Value formatRows(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  try {
+  return guarded(info.Env(), kOp, [&]() -> Napi::Value {
     rowfmt::Program program = toProgram(info[0]);
     const Bytes rows = toView(info[1], kOp, "rows");
     const Bytes fanout = toView(info[2], kOp, "fanoutIds");
@@ -118,18 +128,12 @@ Napi::Value formatRows(const Napi::CallbackInfo& info) {
                     std::to_string(program.rowBytes) + "-byte rows");
     }
     if (fanout.size % 8 != 0) throw invalid("fanoutIds must hold whole u64 ids");
-    auto* worker = new FormatRowsWorker(env, std::move(program), info[1].As<Napi::Object>(), info[2].As<Napi::Object>(),
+    auto* worker = new FormatRowsWorker(info.Env(), std::move(program), info[1].As<Napi::Object>(), info[2].As<Napi::Object>(),
                                         info[4].As<Napi::Object>(), rows, fanout, out, info[3].As<Napi::Boolean>().Value());
     Napi::Promise promise = worker->promise();
     worker->Queue();
     return promise;
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const HalException& e) {
-    throw toJsError(env, e);
-  } catch (const std::exception& e) {
-    throw toJsError(env, HalException(ErrorCode::Internal, kOp, std::string(kOp) + ": " + e.what()));
-  }
+  });
 }
 
 }  // namespace npurun::binding

@@ -39,6 +39,7 @@ double micros(const Program& p, const uint8_t* row, uint32_t at) {
   return ticks * 1e6 / p.hz;
 }
 
+// Bytes of the field at operand a (and b, for Duration); 0 for instructions that read no field.
 size_t fieldWidth(Op op) {
   switch (op) {
     case Op::U32:
@@ -47,6 +48,7 @@ size_t fieldWidth(Op op) {
       return 4;
     case Op::U64:
     case Op::Time:
+    case Op::Duration:
       return 8;
     default:
       return 0;
@@ -62,27 +64,17 @@ size_t fixed3Exact(double x, uint8_t* out) {
   if (n <= 0 || static_cast<size_t>(n) >= sizeof digits) throw std::invalid_argument("time value out of range");
   const char* point = std::strchr(digits, '.');
   const size_t intLen = static_cast<size_t>(point - digits);
-  // Round half up at the third decimal: look at what follows it.
-  const char* rest = point + 4;
-  bool up = false;
-  if (*rest > '5') {
-    up = true;
-  } else if (*rest == '5') {
-    up = true;  // a tie or above: JavaScript takes the larger
-  }
   std::string kept(digits, intLen);
   kept.append(point + 1, 3);
-  if (up) {
+  // Round half up at the third decimal: a fourth decimal of 5 is a tie or above it, and on a tie
+  // JavaScript takes the larger.
+  if (point[4] >= '5') {
     size_t i = kept.size();
-    while (i > 0) {
-      --i;
-      if (kept[i] == '9') {
-        kept[i] = '0';
-      } else {
-        ++kept[i];
-        break;
-      }
-      if (i == 0) kept.insert(kept.begin(), '1');
+    while (i > 0 && kept[i - 1] == '9') kept[--i] = '0';
+    if (i == 0) {
+      kept.insert(kept.begin(), '1');
+    } else {
+      ++kept[i - 1];
     }
   }
   const size_t whole = kept.size() - 3;
@@ -171,22 +163,23 @@ std::string validate(const Program& p) {
       case Op::U64:
       case Op::Time:
         break;
-      case Op::Duration:
-        if (static_cast<uint64_t>(in.b) + 8 > p.rowBytes) return at + "field outside the row";
+      case Op::Duration:  // field a is checked below, like every instruction's first field
+        if (static_cast<uint64_t>(in.b) + fieldWidth(in.op) > p.rowBytes) return at + "field outside the row";
         break;
       default:
         return at + "unknown opcode " + std::to_string(static_cast<uint32_t>(in.op));
     }
-    const size_t width = in.op == Op::Duration ? 8 : fieldWidth(in.op);
+    const size_t width = fieldWidth(in.op);
     if (width > 0 && static_cast<uint64_t>(in.a) + width > p.rowBytes) return at + "field outside the row";
   }
   return "";
 }
 
 Progress format(const Program& p, const Input& input, uint8_t* out, size_t capacity) {
-  // What a row may take besides its fan-out ids, and what each id may take.
+  // What a row may take besides its fan-out ids, what each id may take, and where rows count them.
   size_t fixedBound = 0;
   size_t idBound = 0;
+  std::vector<uint32_t> fanoutCountFields;
   for (const Instr& in : p.code) {
     switch (in.op) {
       case Op::Literal: fixedBound += p.literals[in.a].size(); break;
@@ -197,6 +190,7 @@ Progress format(const Program& p, const Input& input, uint8_t* out, size_t capac
       case Op::Time:
       case Op::Duration: fixedBound += kTimeBound; break;
       case Op::Fanout:
+        fanoutCountFields.push_back(in.a);
         if (in.b != 0) {
           fixedBound += p.literals[in.c].size() + p.literals[in.e].size() + kU32Bound;
           idBound += kU64Bound + p.literals[in.d].size();
@@ -213,9 +207,7 @@ Progress format(const Program& p, const Input& input, uint8_t* out, size_t capac
   for (size_t r = 0; r < input.rowCount; r++) {
     const uint8_t* row = input.rows + r * p.rowBytes;
     size_t ids = 0;
-    for (const Instr& in : p.code) {
-      if (in.op == Op::Fanout) ids += u32At(row, in.a);
-    }
+    for (uint32_t field : fanoutCountFields) ids += u32At(row, field);
     if (ids > input.fanoutCount - done.fanoutIds) {
       throw std::invalid_argument("row " + std::to_string(r) + " names " + std::to_string(ids) + " fan-out ids, " +
                                   std::to_string(input.fanoutCount - done.fanoutIds) + " are left");
