@@ -182,13 +182,15 @@ async function* formattedBlocks(
     let row = 0;
     let id = 0;
     while (row < chunk.rows) {
+      const formatInto = (out: Uint8Array): ReturnType<typeof formatRows> =>
+        formatRows(program, { rows: rows.subarray(row * TASK_ROW.bytes), fanoutIds: ids?.subarray(8 * id), first, out });
       let block = spare.pop() ?? new Uint8Array(OUTPUT_BLOCK_BYTES);
-      let done = await formatRows(program, { rows: rows.subarray(row * TASK_ROW.bytes), fanoutIds: ids?.subarray(8 * id), first, out: block });
+      let done = await formatInto(block);
       if (done.rows === 0) {
-        // One row larger than a block (tens of thousands of fan-out ids): a block of its own size.
+        // A row larger than a block (tens of thousands of fan-out ids): a block of its own size.
         spare.push(block);
         block = new Uint8Array(done.nextRowBound);
-        done = await formatRows(program, { rows: rows.subarray(row * TASK_ROW.bytes, (row + 1) * TASK_ROW.bytes), fanoutIds: ids?.subarray(8 * id), first, out: block });
+        done = await formatInto(block);
       }
       first = false;
       row += done.rows;
