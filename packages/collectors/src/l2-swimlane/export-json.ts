@@ -152,16 +152,23 @@ async function writeTaskRows(out: ByteSink, store: L2TaskStore, meta: L2ExportMe
   const blocks = formattedBlocks(taskRowProgram(store, meta), store, meta, spare);
   let any = false;
   let next = blocks.next();
-  for (;;) {
-    const formatted = await next;
-    if (formatted.done === true) return any;
-    any = true;
-    next = blocks.next();
-    const { block, bytes } = formatted.value;
-    const wait = out.writeBytes(block.subarray(0, bytes), () => {
-      if (block.byteLength === OUTPUT_BLOCK_BYTES && spare.length < SPARE_BLOCKS) spare.push(block);
-    });
-    if (wait !== undefined) await wait;
+  try {
+    for (;;) {
+      const formatted = await next;
+      if (formatted.done === true) return any;
+      any = true;
+      next = blocks.next();
+      const { block, bytes } = formatted.value;
+      const wait = out.writeBytes(block.subarray(0, bytes), () => {
+        if (block.byteLength === OUTPUT_BLOCK_BYTES && spare.length < SPARE_BLOCKS) spare.push(block);
+      });
+      if (wait !== undefined) await wait;
+    }
+  } catch (e) {
+    // The file failed (or the export was aborted) while the next block was being formatted: that
+    // block is not wanted, and its own failure, if any, must not surface as an unhandled rejection.
+    next.catch(() => undefined);
+    throw e;
   }
 }
 
