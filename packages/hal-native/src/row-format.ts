@@ -114,7 +114,8 @@ const NO_IDS = new Uint8Array(0);
  * until the next row might not fit. Call again with the rest (and a fresh or drained `out`).
  *
  * @throws HalError `HAL_INVALID_ARGUMENT` (as the promise's rejection) for an unsound program, rows
- *   that are not a whole number of rows, or a row naming more fan-out ids than are left
+ *   that are not a whole number of rows, or a row naming more fan-out ids than are left;
+ *   `HAL_INTERNAL` when the host runs out of memory while formatting
  */
 export async function formatRows(program: CompiledRowProgram, request: RowFormatRequest): Promise<RowFormatResult> {
   const [rows, bytes, fanoutIds, nextRowBound] = await loadBinding().formatRows(
