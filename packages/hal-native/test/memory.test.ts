@@ -90,6 +90,38 @@ describe.each(['a2a3sim', 'a5sim'] as const)('memory on %s', (platform) => {
     expect(device.memoryUsage().liveAllocations).toBe(0);
   });
 
+  // Large frees are handed back to the host kernel on a thread of the device's own; the range is
+  // unusable until then. A malloc that needs it waits for it, and nothing written after the
+  // reallocation is lost to the late hand-back.
+  test('a large freed range can be allocated again at once, and keeps what is written to it', async () => {
+    const size = 40 * 1024 * 1024; // of 64 MiB: the second allocation only fits where the first was
+    const first = device.malloc(size);
+    device.memset(first, 0xab, size); // resident pages: handing them back takes milliseconds
+    device.free(first);
+    const second = device.malloc(size);
+    device.memset(second, 0x5a, size);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const back = new Uint8Array(size);
+    device.copyFromDevice(back, second);
+    expect(back.every((b) => b === 0x5a)).toBe(true);
+    device.free(second);
+  });
+
+  test('reset and close right after large frees', () => {
+    for (let i = 0; i < 3; i++) {
+      const addr = device.malloc(16 * 1024 * 1024);
+      device.memset(addr, i, 16 * 1024 * 1024);
+      device.free(addr);
+    }
+    device.reset();
+    expect(device.memoryUsage()).toEqual({ liveBytes: 0n, liveAllocations: 0 });
+    device.free(device.malloc(60 * 1024 * 1024)); // every range is back after the reset
+    const addr = device.malloc(16 * 1024 * 1024);
+    device.memset(addr, 1, 16 * 1024 * 1024);
+    device.free(addr);
+    device.close(); // with the range possibly still on its way back
+  });
+
   test('free of unknown, interior and already-freed addresses fails', () => {
     const addr = device.malloc(1024);
     expectHalError(() => device.free(addr + 16n), HalErrorCode.InvalidAddress, 'free', /inside the allocation/);

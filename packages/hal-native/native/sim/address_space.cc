@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -23,11 +24,55 @@ AddressSpace::AddressSpace(uint8_t* hostBase, uint64_t deviceBase, uint64_t capa
     : hostBase_(hostBase),
       deviceBase_(deviceBase),
       capacity_(capacity),
-      memfd_(memfd),
+      memfd_(fcntl(memfd, F_DUPFD_CLOEXEC, 0)),
       pages_(pages),
       onChange_(std::move(onChange)) {
+  if (memfd_ < 0) throw HalException(ErrorCode::Internal, "openDevice", "openDevice: duplicating the device memory descriptor failed");
   // The first page stays a guard too: nothing is allocated at the very start of the range.
   if (capacity_ > kPage) free_.emplace(kPage, capacity_ / kPage * kPage - kPage);
+  try {
+    reclaimer_ = std::thread([this] { reclaimLoop(); });
+  } catch (...) {
+    ::close(memfd_);
+    throw;
+  }
+}
+
+AddressSpace::~AddressSpace() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;  // ranges still queued stay unpunched: the memory is going away as a whole
+  }
+  reclaimWork_.notify_one();
+  reclaimer_.join();
+  ::close(memfd_);
+}
+
+void AddressSpace::reclaimLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    reclaimWork_.wait(lock, [this] { return closing_ || !reclaiming_.empty(); });
+    if (closing_) return;
+    const auto [offset, length] = reclaiming_.front();
+    lock.unlock();
+    fallocate(memfd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset), static_cast<off_t>(length));
+    lock.lock();
+    reclaiming_.pop_front();
+    insertFree(offset, length);
+    reclaimed_.notify_all();
+  }
+}
+
+std::optional<uint64_t> AddressSpace::takeRange(uint64_t length) {
+  for (auto it = free_.begin(); it != free_.end(); ++it) {
+    if (it->second < length) continue;
+    const uint64_t offset = it->first;
+    const uint64_t remaining = it->second - length;
+    free_.erase(it);
+    if (remaining > 0) free_.emplace(offset + length, remaining);
+    return offset;
+  }
+  return std::nullopt;
 }
 
 uint64_t AddressSpace::allocate(uint64_t size, const char* op) {
@@ -42,36 +87,40 @@ uint64_t AddressSpace::allocate(uint64_t size, const char* op) {
   const uint64_t length = footprint(size);
   uint64_t addr = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = free_.begin(); it != free_.end(); ++it) {
-      if (it->second < length) continue;
-      const uint64_t offset = it->first;
-      const uint64_t remaining = it->second - length;
-      free_.erase(it);
-      if (remaining > 0) free_.emplace(offset + length, remaining);
-      addr = deviceBase_ + offset;
-      pages_.set(offset / kPage, alignUp(size, kPage) / kPage);
-      live_.emplace(addr, size);
-      liveBytes_ += size;
-      break;
+    std::unique_lock<std::mutex> lock(mu_);
+    std::optional<uint64_t> offset = takeRange(length);
+    // Memory on its way back from a free is only late, not gone: wait for it before giving up.
+    while (!offset && !reclaiming_.empty()) {
+      reclaimed_.wait(lock);
+      offset = takeRange(length);
     }
-    if (addr == 0) {
+    if (!offset) {
       throw HalException(ErrorCode::OutOfMemory, op,
                          std::string(op) + ": out of device memory allocating " + std::to_string(size) + " bytes (" +
                              std::to_string(liveBytes_) + " of " + std::to_string(capacity_) + " bytes live in " +
                              std::to_string(live_.size()) + " allocations)");
     }
+    addr = deviceBase_ + *offset;
+    pages_.set(*offset / kPage, alignUp(size, kPage) / kPage);
+    live_.emplace(addr, size);
+    liveBytes_ += size;
   }
   onChange_(wire::ProtectEntry{addr, alignUp(size, kPage), 1});
   return addr;
 }
 
 void AddressSpace::returnRange(uint64_t offset, uint64_t length) {
-  // Large ranges go back to the host kernel at once, so resident memory follows live memory; small
-  // ones are kept (a syscall per free would cost more than they weigh), like any allocator's.
+  // Large ranges go back to the host kernel, so resident memory follows live memory; small ones
+  // are kept (a syscall per free would cost more than they weigh), like any allocator's.
   if (length >= kReturnToHostBytes) {
-    fallocate(memfd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset), static_cast<off_t>(length));
+    reclaiming_.emplace_back(offset, length);
+    reclaimWork_.notify_one();
+    return;
   }
+  insertFree(offset, length);
+}
+
+void AddressSpace::insertFree(uint64_t offset, uint64_t length) {
   auto next = free_.lower_bound(offset);
   if (next != free_.end() && offset + length == next->first) {
     length += next->second;
@@ -112,7 +161,8 @@ uint64_t AddressSpace::release(uint64_t addr, const char* op) {
 }
 
 void AddressSpace::releaseAll() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
+  reclaimed_.wait(lock, [this] { return reclaiming_.empty(); });  // else a late range lands twice
   live_.clear();
   free_.clear();
   freed_.clear();

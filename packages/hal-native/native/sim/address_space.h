@@ -8,14 +8,22 @@
 // process, so device code that runs past an allocation, or touches freed memory, faults there
 // instead of corrupting a neighbour. Live pages are marked in the shared PageMap as malloc returns;
 // every change is also handed to `onChange`, for the device process to open or close the pages.
+//
+// Large freed ranges go back to the host kernel (a hole punched in the memfd) on a thread of the
+// address space's own: punching a 128 MiB collector buffer takes milliseconds of page freeing and
+// TLB shootdowns, and free is called on the caller's JS thread. A range is out of the free list
+// until its hole is punched, so nothing allocated there can lose its contents to the punch.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "core/backend.h"
 #include "wire/page_map.h"
@@ -28,6 +36,7 @@ class AddressSpace {
   using ChangeSink = std::function<void(const wire::ProtectEntry&)>;
 
   AddressSpace(uint8_t* hostBase, uint64_t deviceBase, uint64_t capacity, int memfd, wire::PageMap pages, ChangeSink onChange);
+  ~AddressSpace();
   AddressSpace(const AddressSpace&) = delete;
   AddressSpace& operator=(const AddressSpace&) = delete;
 
@@ -51,13 +60,20 @@ class AddressSpace {
 
  private:
   std::map<uint64_t, uint64_t>::const_iterator findContaining(uint64_t addr) const;
+  // First fit: takes `length` bytes off the free list and returns their offset. Caller holds mu_.
+  std::optional<uint64_t> takeRange(uint64_t length);
+  // Hands a freed range back: large ones to the reclaimer, small ones to the free list. Holds mu_.
   void returnRange(uint64_t offset, uint64_t length);
+  // Adds a range to the free list, merged with its neighbours. Caller holds mu_.
+  void insertFree(uint64_t offset, uint64_t length);
+  // The reclaimer thread: punches each queued range's hole, then frees the range.
+  void reclaimLoop();
   uint8_t* host(uint64_t addr) const { return hostBase_ + (addr - deviceBase_); }
 
   uint8_t* hostBase_;
   uint64_t deviceBase_;
   uint64_t capacity_;
-  int memfd_;
+  int memfd_;  // a duplicate of the device's memfd, owned here: the reclaimer may outlive the original
   wire::PageMap pages_;
   ChangeSink onChange_;
   mutable std::mutex mu_;
@@ -66,6 +82,13 @@ class AddressSpace {
   uint64_t liveBytes_ = 0;
   // Recently freed allocations (address, size), newest last: names a use after free in a report.
   std::deque<std::pair<uint64_t, uint64_t>> freed_;
+  // Freed ranges (offset, length) waiting for their hole to be punched, oldest first; the front one
+  // is being punched while the reclaimer runs.
+  std::deque<std::pair<uint64_t, uint64_t>> reclaiming_;
+  std::condition_variable reclaimWork_;      // a range was queued, or the address space is closing
+  std::condition_variable reclaimed_;        // a queued range is back in the free list
+  bool closing_ = false;
+  std::thread reclaimer_;  // started last, once everything it uses exists
 };
 
 }  // namespace npurun::sim
