@@ -3,7 +3,7 @@ import { DepGenArgType, DepGenFlag, DepGenOverflowRecord, DepGenRecord, DepGenTe
 import { decodeRecords, type CapturedRecord, type CapturedTask, type CapturedTensor } from '../src/dep-gen/records';
 import { dependencyEdgesOf, replayDeps, replayDepsSteps } from '../src/dep-gen/replay';
 import { runSliced, TimeSlicer } from '@npurun/collectors';
-import { serializeDepsJson, serializeDepsJsonSliced } from '../src/dep-gen/deps-json';
+import { serializeDepsJson, writeDepsJsonSliced, type DepsJson } from '../src/dep-gen/deps-json';
 import { depsTensorId } from '../src/dep-gen/tensor-id';
 import { regionOverlap } from '../src/dep-gen/overlap';
 
@@ -185,9 +185,15 @@ describe('replayDeps', () => {
     const sliced = await runSliced(replayDepsSteps(records), new TimeSlicer(0));
     expect(sliced).toEqual(once);
     expect(once.deps.edges.length).toBeGreaterThan(600);
-    expect(await serializeDepsJsonSliced(once.deps, new TimeSlicer(0))).toBe(serializeDepsJson(once.deps));
+    // Written piece by piece, pausing at every check, through a sink that asks to wait now and then.
+    const written = async (deps: DepsJson, slicer?: TimeSlicer): Promise<string> => {
+      const parts: string[] = [];
+      await writeDepsJsonSliced(deps, { write: (text) => (parts.push(text) % 7 === 0 ? Promise.resolve() : undefined) }, slicer);
+      return parts.join('');
+    };
+    expect(await written(once.deps, new TimeSlicer(0))).toBe(serializeDepsJson(once.deps));
     const empty = { tasks: [], tensors: [], edges: [] };
-    expect(await serializeDepsJsonSliced(empty)).toBe(serializeDepsJson(empty));
+    expect(await written(empty)).toBe(serializeDepsJson(empty));
   });
 
   it('names unknown dtypes and arg types UNKNOWN and reports no element count for them', () => {

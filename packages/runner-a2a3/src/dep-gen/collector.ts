@@ -27,7 +27,7 @@ import {
   type SharedRegion,
   runSliced,
 } from '@npurun/collectors';
-import { serializeDepsJsonSliced, type DepsJson } from './deps-json';
+import { writeDepsJsonSliced, type DepsJson } from './deps-json';
 import { depGenGeometry } from './geometry';
 import { DEP_GEN_STATE_OFFSET, DepGenBufferState, DepGenHeader } from './layout';
 import { decodeRecords, type CapturedRecord } from './records';
@@ -151,7 +151,14 @@ export class DepGenCollector extends CollectorBase {
     const deps = this.deps;
     if (deps === undefined) return [];
     const file = path.join(outputDir, DEPS_JSON_FILE);
-    await files.writeFile(file, await serializeDepsJsonSliced(deps));
+    const out = await files.openText(file);
+    try {
+      await writeDepsJsonSliced(deps, out);
+      await out.close();
+    } catch (err) {
+      out.destroy();
+      throw err;
+    }
     return [file];
   }
 

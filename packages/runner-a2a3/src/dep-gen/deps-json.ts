@@ -101,22 +101,28 @@ export function serializeDepsJson(deps: DepsJson): string {
 // Elements stringified between pause checks.
 const PACE_EVERY = 16;
 
+/** Where {@link writeDepsJsonSliced} puts the text: a file writer, or anything that collects it. */
+export interface DepsJsonSink {
+  /** Appends text; a returned promise asks the caller to wait (backpressure). */
+  write(text: string): Promise<void> | undefined;
+}
+
 /**
- * {@link serializeDepsJson}, one element at a time with a pause for the event loop whenever
- * `slicer`'s slice is used up: the same text (an array's JSON is its elements' JSON joined by
- * commas), without one long `JSON.stringify` of a large capture.
+ * Writes {@link serializeDepsJson}'s text to `out` one element at a time, pausing for the event
+ * loop whenever `slicer`'s slice is used up: the same text (an array's JSON is its elements' JSON
+ * joined by commas), without one long `JSON.stringify` of a large capture, and without the whole
+ * text ever in one string (joining and encoding megabytes at once would hold the loop as long).
  */
-export async function serializeDepsJsonSliced(deps: DepsJson, slicer: TimeSlicer = new TimeSlicer()): Promise<string> {
-  const parts: string[] = [];
+export async function writeDepsJsonSliced(deps: DepsJson, out: DepsJsonSink, slicer: TimeSlicer = new TimeSlicer()): Promise<void> {
   let n = 0;
   for (const key of ['tasks', 'tensors', 'edges'] as const) {
-    parts.push(key === 'tasks' ? '{"tasks":[' : `],${JSON.stringify(key)}:[`);
+    await out.write(key === 'tasks' ? '{"tasks":[' : `],${JSON.stringify(key)}:[`);
     const items: readonly unknown[] = deps[key];
     for (let i = 0; i < items.length; i++) {
-      parts.push(i === 0 ? JSON.stringify(items[i]) : `,${JSON.stringify(items[i])}`);
+      const wait = out.write(i === 0 ? JSON.stringify(items[i]) : `,${JSON.stringify(items[i])}`);
+      if (wait !== undefined) await wait; // most writes only buffer: no microtask for them
       if (++n % PACE_EVERY === 0) await slicer.pauseIfDue();
     }
   }
-  parts.push(']}\n');
-  return parts.join('');
+  await out.write(']}\n');
 }
