@@ -44,6 +44,7 @@ AddressSpace::~AddressSpace() {
     closing_ = true;  // ranges still queued stay unpunched: the memory is going away as a whole
   }
   reclaimWork_.notify_one();
+  reclaimed_.notify_all();
   reclaimer_.join();
   ::close(memfd_);
 }
@@ -90,7 +91,7 @@ uint64_t AddressSpace::allocate(uint64_t size, const char* op) {
     std::unique_lock<std::mutex> lock(mu_);
     std::optional<uint64_t> offset = takeRange(length);
     // Memory on its way back from a free is only late, not gone: wait for it before giving up.
-    while (!offset && !reclaiming_.empty()) {
+    while (!offset && !reclaiming_.empty() && !closing_) {
       reclaimed_.wait(lock);
       offset = takeRange(length);
     }
@@ -162,7 +163,7 @@ uint64_t AddressSpace::release(uint64_t addr, const char* op) {
 
 void AddressSpace::releaseAll() {
   std::unique_lock<std::mutex> lock(mu_);
-  reclaimed_.wait(lock, [this] { return reclaiming_.empty(); });  // else a late range lands twice
+  reclaimed_.wait(lock, [this] { return reclaiming_.empty() || closing_; });  // else a late range lands twice
   live_.clear();
   free_.clear();
   freed_.clear();
