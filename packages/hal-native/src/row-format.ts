@@ -90,7 +90,7 @@ const compiled = new WeakMap<CompiledRowProgram, NativeRowProgram>();
 
 /** A {@link RowProgram} compiled for the binding: build once, format many times. */
 export class CompiledRowProgram {
-  /** @param program the program; checked natively on the first {@link formatRows} call */
+  /** @param program the program; checked natively by every {@link formatRows} call that runs it */
   constructor(program: RowProgram) {
     const code = new Uint32Array(6 * program.code.length);
     program.code.forEach((instr, i) => {

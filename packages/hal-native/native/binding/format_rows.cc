@@ -1,7 +1,6 @@
 #include "binding/format_rows.h"
 
 #include <memory>
-#include <new>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -77,10 +76,8 @@ class FormatRowsWorker : public Napi::AsyncWorker {
       progress_ = rowfmt::format(program_, input_, out_.data, out_.size);
     } catch (const std::invalid_argument& e) {
       fail(invalid(e.what()));  // the rows: more fan-out ids named than given
-    } catch (const std::bad_alloc&) {
-      fail(HalException(ErrorCode::Internal, kOp, std::string(kOp) + ": host out of memory"));
-    } catch (const std::exception& e) {
-      fail(HalException(ErrorCode::Internal, kOp, std::string(kOp) + ": " + e.what()));
+    } catch (const std::exception&) {
+      fail(handledAsHalException(kOp));
     }
   }
   void OnOK() override {
