@@ -107,6 +107,28 @@ describe('atomic output files', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
+  test('writeText puts a streamed file in place, or, when its writer fails, leaves nothing and rethrows', async () => {
+    const out = new OutputFiles('test.export');
+    await out.writeText(path.join(dir, 'good.json'), async (w) => {
+      await w.write('[1,');
+      await w.write('2]');
+    });
+    expect(fs.readFileSync(path.join(dir, 'good.json'), 'utf8')).toBe('[1,2]');
+    expect(out.committed.map((f) => path.basename(f))).toEqual(['good.json']);
+
+    const failure = new Error('formatter failed');
+    const err = await rejectionOf(
+      out.writeText(path.join(dir, 'bad.json'), async (w) => {
+        await w.write('x'.repeat(100_000));
+        throw failure;
+      }),
+    );
+    expect(err).toBe(failure);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fs.readdirSync(dir)).toEqual(['good.json']);
+    expect(out.committed.map((f) => path.basename(f))).toEqual(['good.json']);
+  });
+
   test('a failed export removes the files it already put in place', async () => {
     const out = new OutputFiles('test.export');
     await out.writeFile(path.join(dir, 'first.json'), '{}');

@@ -36,6 +36,21 @@ export class OutputFiles {
     });
   }
 
+  /**
+   * Streams a text file of the batch: opens it, hands it to `write`, and closes it (the file is put
+   * in place). When `write` or the close fails, the temporary is removed and the failure rethrown.
+   */
+  async writeText(file: string, write: (out: TextFileWriter) => Promise<void>): Promise<void> {
+    const out = await this.openText(file);
+    try {
+      await write(out);
+      await out.close();
+    } catch (err) {
+      out.destroy();
+      throw err;
+    }
+  }
+
   /** Writes a whole file of the batch. */
   async writeFile(file: string, data: string | Uint8Array): Promise<void> {
     await writeFileAtomic(this.op, file, data, this.signal);

@@ -214,23 +214,17 @@ export class L2SwimlaneCollector extends CollectorBase {
     const store = this.store!;
     const jsonPath = path.join(outputDir, L2_PERF_RECORDS_FILE);
     const tracePath = path.join(outputDir, SWIMLANE_TRACE_FILE);
-    const json = await out.openText(jsonPath);
-    try {
-      await writeL2PerfJson(json, store, {
+    await out.writeText(jsonPath, (json) =>
+      writeL2PerfJson(json, store, {
         arch: this.ctx.arch,
         level: this.level,
         timestampHz: this.arch.timestampHz,
         coreToThread: this.level >= 3 ? this.coreToThread() : undefined,
         incomplete: options.incomplete,
-      });
-      await json.close();
-    } catch (err) {
-      json.destroy();
-      throw err;
-    }
-    const trace = await out.openText(tracePath);
-    try {
-      await writeSwimlaneTrace(trace, store, {
+      }),
+    );
+    await out.writeText(tracePath, (trace) =>
+      writeSwimlaneTrace(trace, store, {
         arch: this.ctx.arch,
         deviceId: this.ctx.deviceId ?? 0,
         numCores: this.ctx.numCores,
@@ -239,12 +233,8 @@ export class L2SwimlaneCollector extends CollectorBase {
         edges: options.dependencyEdges,
         incomplete: options.incomplete,
         ...(options.trace !== undefined ? { inputs: options.trace } : {}),
-      });
-      await trace.close();
-    } catch (err) {
-      trace.destroy();
-      throw err;
-    }
+      }),
+    );
     return [jsonPath, tracePath];
   }
 

@@ -163,14 +163,7 @@ export class PmuCollector extends CollectorBase {
       counters: ROW_RECORD + rec.offsetOf('pmuCounters'),
     };
     const file = path.join(outputDir, PMU_FILE);
-    const out = await files.openText(file);
-    try {
-      await writePmuCsv(out, spool, row, table, pmuEventGroupLabel(table, this.ctx.simulated === true));
-      await out.close();
-    } catch (err) {
-      out.destroy();
-      throw err;
-    }
+    await files.writeText(file, (out) => writePmuCsv(out, spool, row, table, pmuEventGroupLabel(table, this.ctx.simulated === true)));
     return [file];
   }
 

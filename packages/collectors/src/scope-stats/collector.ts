@@ -72,8 +72,7 @@ export class ScopeStatsCollector extends CollectorBase {
     const shared = this.shared!;
     shared.pull(0, h.size);
     const file = path.join(outputDir, SCOPE_STATS_FILE);
-    const out = await files.openText(file);
-    try {
+    await files.writeText(file, (out) => {
       const metadata = {
         fatal: h.readField(shared.bytes, 'fatalLatched') !== 0,
         dropped: summary?.dropped ?? 0,
@@ -83,12 +82,8 @@ export class ScopeStatsCollector extends CollectorBase {
         tensormapMax: h.readField(shared.bytes, 'tensormapCap'),
         incomplete: options.incomplete,
       };
-      await writeScopeStatsJsonl(out, metadata, this.spool!);
-      await out.close();
-    } catch (err) {
-      out.destroy();
-      throw err;
-    }
+      return writeScopeStatsJsonl(out, metadata, this.spool!);
+    });
     return [file];
   }
 

@@ -318,8 +318,7 @@ export class TensorDumpCollector extends CollectorBase {
     if (this.binPath !== undefined && fs.existsSync(this.binPath)) await files.moveFile(this.binPath, binOut);
     else await files.writeFile(binOut, new Uint8Array(0));
     this.counts.droppedRecords = summary?.dropped ?? 0;
-    const out = await files.openText(manifestPath);
-    try {
+    await files.writeText(manifestPath, async (out) => {
       await out.write(formatDumpManifestHead(this.counts, options.incomplete));
       const slicer = new TimeSlicer();
       let n = 0;
@@ -331,11 +330,7 @@ export class TensorDumpCollector extends CollectorBase {
         }
       }
       await out.write(DUMP_MANIFEST_TAIL);
-      await out.close();
-    } catch (err) {
-      out.destroy();
-      throw err;
-    }
+    });
     return [manifestPath, binOut];
   }
 

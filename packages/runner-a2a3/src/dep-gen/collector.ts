@@ -151,14 +151,7 @@ export class DepGenCollector extends CollectorBase {
     const deps = this.deps;
     if (deps === undefined) return [];
     const file = path.join(outputDir, DEPS_JSON_FILE);
-    const out = await files.openText(file);
-    try {
-      await writeDepsJsonSliced(deps, out);
-      await out.close();
-    } catch (err) {
-      out.destroy();
-      throw err;
-    }
+    await files.writeText(file, (out) => writeDepsJsonSliced(deps, out));
     return [file];
   }
 
