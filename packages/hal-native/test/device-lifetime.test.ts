@@ -1,6 +1,7 @@
 /**
  * Device code never holds the host hostage: a kernel that ignores the stop flag cannot delay the
- * exit of the host process, and a device the program drops is ended when it is garbage collected.
+ * exit of the host process, a device the program drops is ended when it is garbage collected, and
+ * an open device with no wait pending does not keep the host's event loop alive.
  * Each case runs in a child process (support/lifetime-child.cjs).
  */
 import { execFile } from 'node:child_process';
@@ -18,7 +19,7 @@ beforeAll(async () => {
   fs.writeFileSync(programPath, image);
 }, 120_000);
 
-function run(platform: string, how: 'exit' | 'gc'): Promise<{ report: Record<string, unknown>; exitedAt: number; code: number | null }> {
+function run(platform: string, how: 'exit' | 'gc' | 'settled'): Promise<{ report: Record<string, unknown>; exitedAt: number; code: number | null }> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['--expose-gc', child, platform, programPath, how], { timeout: 30_000 }, (error, stdout) => {
       const exitedAt = Date.now();
@@ -54,6 +55,14 @@ describe.each(['a2a3sim', 'a5sim'])('device lifetime on %s', (platform) => {
     expect(pids.length).toBe(1);
     expect(exitedAt - (report['exitingAt'] as number)).toBeLessThan(2000);
     expect(await allGone(pids, 2000)).toBe(true);
+  }, 60_000);
+
+  test('once a wait has settled, an open device does not keep the event loop alive', async () => {
+    const { report, exitedAt, code } = await run(platform, 'settled');
+    expect(code).toBe(0);
+    expect(report['waited']).toBe('HAL_SYNC_TIMEOUT');
+    expect(exitedAt - (report['endingAt'] as number)).toBeLessThan(2000);
+    expect(await allGone(report['pids'] as number[], 2000)).toBe(true);
   }, 60_000);
 
   test('a dropped device is ended by garbage collection within 2 s, runaway kernel and all', async () => {

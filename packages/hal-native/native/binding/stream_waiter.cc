@@ -11,7 +11,8 @@ void closeAndFree(Handle* handle) {
 }
 }  // namespace
 
-StreamWaiter::StreamWaiter(Napi::Env env, std::shared_ptr<Backend> backend) : env_(env), backend_(std::move(backend)) {
+StreamWaiter::StreamWaiter(Napi::Env env, std::shared_ptr<Backend> backend)
+    : env_(env), asyncContext_(env, "npurun.streamWait"), backend_(std::move(backend)) {
   if (napi_get_uv_event_loop(env, &loop_) != napi_ok) loop_ = nullptr;
 }
 
@@ -53,14 +54,19 @@ void StreamWaiter::wait(const std::vector<StreamId>& streams, uint32_t timeoutMs
   uv_update_time(loop_);  // uv_now is the loop's cached time, older than now by the work since
   p->deadline = uv_now(loop_) + timeoutMs;
   if (poll_ == nullptr) {
+    // Watched from the first wait until the device closes: starting and stopping the watch per
+    // wait would cost two epoll_ctl calls each time. Between waits the handle is unreferenced, so
+    // it never keeps the process alive, and the device does not signal while nobody waits.
     poll_ = new uv_poll_t;
     uv_poll_init(loop_, poll_, backend_->progressFd());
     poll_->data = this;
+    uv_poll_start(poll_, UV_READABLE, onReadable);
+    uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
     timer_ = new uv_timer_t;
     uv_timer_init(loop_, timer_);
     timer_->data = this;
   }
-  if (pending_.empty()) uv_poll_start(poll_, UV_READABLE, onReadable);
+  if (pending_.empty()) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
   pending_.push_back(std::move(p));
   rearmTimer();
 }
@@ -105,7 +111,7 @@ void StreamWaiter::check() {
     }
   }
   if (pending_.empty()) {
-    uv_poll_stop(poll_);
+    uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
     uv_timer_stop(timer_);
     backend_->endProgressWait();
     watching_ = false;
@@ -125,10 +131,16 @@ void StreamWaiter::rearmTimer() {
 void StreamWaiter::onReadable(uv_poll_t* handle, int, int) {
   auto* self = static_cast<StreamWaiter*>(handle->data);
   self->backend_->drainProgressFd();
-  self->check();
+  if (!self->pending_.empty()) self->checkFromLoop();  // else a late signal of a wait already settled
 }
 
-void StreamWaiter::onTimer(uv_timer_t* handle) { static_cast<StreamWaiter*>(handle->data)->check(); }
+void StreamWaiter::onTimer(uv_timer_t* handle) { static_cast<StreamWaiter*>(handle->data)->checkFromLoop(); }
+
+void StreamWaiter::checkFromLoop() {
+  Napi::HandleScope handles(env_);
+  Napi::CallbackScope callback(env_, asyncContext_);
+  check();
+}
 
 void StreamWaiter::shutdown() {
   std::vector<std::unique_ptr<Pending>> open;

@@ -46,6 +46,8 @@ class StreamWaiter {
 
   // Polls every open wait; settles those that are over (or past their deadline when `expired`).
   void check();
+  // check() from a libuv callback, in a callback scope (see asyncContext_).
+  void checkFromLoop();
   bool poll(Pending& p);
   void finish(Pending& p, bool timedOut);
   void rearmTimer();
@@ -53,9 +55,14 @@ class StreamWaiter {
   static void onTimer(uv_timer_t* handle);
 
   Napi::Env env_;
+  // Settling from a libuv callback is not a call from JS: the callback scope makes Node run the
+  // promise reactions (and process.nextTick callbacks) as soon as the settling is done, as it does
+  // after any of its own callbacks, instead of whenever something else next drains them.
+  Napi::AsyncContext asyncContext_;
   std::shared_ptr<Backend> backend_;
   uv_loop_t* loop_ = nullptr;
-  uv_poll_t* poll_ = nullptr;    // heap handles: freed in their close callbacks
+  uv_poll_t* poll_ = nullptr;    // heap handles: freed in their close callbacks; the poll stays
+                                 // started, referenced only while a wait is open
   uv_timer_t* timer_ = nullptr;
   bool watching_ = false;
   std::vector<std::unique_ptr<Pending>> pending_;

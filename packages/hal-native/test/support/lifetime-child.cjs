@@ -1,6 +1,7 @@
-// Leaves a simulated device running a kernel that ignores the stop flag, then either exits the
-// process or drops the device for the garbage collector, and reports the device processes it had.
-// Usage: node --expose-gc lifetime-child.cjs <platform> <program.so> exit|gc
+// Leaves a simulated device running a kernel that ignores the stop flag, then exits the process,
+// drops the device for the garbage collector, or waits for the stream until the wait times out and
+// returns, leaving the device open; it reports the device processes it had.
+// Usage: node --expose-gc lifetime-child.cjs <platform> <program.so> exit|gc|settled
 'use strict';
 const fs = require('node:fs');
 const { openDevice } = require('../../dist');
@@ -23,7 +24,7 @@ function startRunaway() {
   const program = device.loadAicpuProgram(fs.readFileSync(programPath));
   const buffer = device.malloc(64);
   device.launchAicpu(stream, program, 'ignore_stop', 1, new BigUint64Array([buffer, 0n]));
-  return { device, buffer };
+  return { device, stream, buffer };
 }
 
 /** Resolves once the kernel reports that it runs. */
@@ -42,6 +43,13 @@ async function main() {
   if (how === 'exit') {
     process.stdout.write(`${JSON.stringify({ pids, exitingAt: Date.now() })}\n`);
     process.exit(0);
+  }
+  if (how === 'settled') {
+    // Once this wait has settled nothing is left to do: the event loop must empty and the process
+    // end on its own, the open device and its running kernel notwithstanding.
+    const waited = await device.stream.synchronize(100).then(() => 'finished', (e) => e.code);
+    process.stdout.write(`${JSON.stringify({ pids, waited, endingAt: Date.now() })}\n`);
+    return;
   }
   device = undefined;
   const dropped = performance.now();
