@@ -189,6 +189,22 @@ describe('encodeInto / decode at an offset', () => {
   });
 });
 
+describe('encodeIntoZeroed', () => {
+  it('writes what encodeInto writes into zeroed bytes, at an offset of a DataView', () => {
+    const value = { kind: 3, origin: { x: -2, y: 9, tag: 1 }, ids: [5n, 6n] };
+    const backing = new ArrayBuffer(Shape.size + 24);
+    Shape.encodeIntoZeroed(value, new DataView(backing, 4), 8);
+    const expected = new Uint8Array(Shape.size + 24);
+    Shape.encodeInto(value, expected, 12);
+    expect([...new Uint8Array(backing)]).toEqual([...expected]);
+  });
+
+  it('checks the offset and the value like encodeInto', () => {
+    expect(layoutError(() => Point.encodeIntoZeroed({}, new Uint8Array(12), 1)).code).toBe('LAYOUT_OUT_OF_BOUNDS');
+    expect(layoutError(() => Point.encodeIntoZeroed({ x: 1, y: 2 ** 40 }, new Uint8Array(Point.size))).code).toBe('LAYOUT_VALUE_RANGE');
+  });
+});
+
 describe('readField / writeField', () => {
   it('writes only the bytes of the named field', () => {
     const bytes = new Uint8Array(Shape.size + 8).fill(0x5a);

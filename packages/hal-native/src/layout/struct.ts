@@ -140,7 +140,7 @@ class DeclaredStruct<T> implements StructLayout<T> {
 
   encode(value: StructInput<T>): Uint8Array {
     const out = new Uint8Array(this.size);
-    this.encodeZeroed(new DataView(out.buffer), value);
+    this.encodeZeroed(new DataView(out.buffer), 0, value);
     return out;
   }
 
@@ -158,11 +158,16 @@ class DeclaredStruct<T> implements StructLayout<T> {
     scratch.busy = true;
     try {
       scratch.bytes.fill(0);
-      this.encodeZeroed(scratch.view, value);
+      this.encodeZeroed(scratch.view, 0, value);
       dst.set(scratch.bytes);
     } finally {
       scratch.busy = false;
     }
+  }
+
+  encodeIntoZeroed(value: StructInput<T>, target: Uint8Array | DataView, offset = 0): void {
+    const view = viewOf(target, this.name);
+    this.encodeZeroed(view, checkRange(view, offset, this.size, this.name), value);
   }
 
   decode(bytes: Uint8Array | DataView, offset = 0): T {
@@ -200,9 +205,9 @@ class DeclaredStruct<T> implements StructLayout<T> {
     new Uint8Array(view.buffer, view.byteOffset + at, field.size).set(scratch);
   }
 
-  private encodeZeroed(view: DataView, value: unknown): void {
+  private encodeZeroed(view: DataView, offset: number, value: unknown): void {
     try {
-      this.encoder(view, 0, value);
+      this.encoder(view, offset, value);
     } catch (error) {
       throw toLayoutError(error, this.name);
     }

@@ -143,6 +143,13 @@ export interface StructLayout<T> {
   encode(value: StructInput<T>): Uint8Array;
   /** Encodes a value at `offset` of `target`, zeroing the struct's bytes first (padding included). */
   encodeInto(value: StructInput<T>, target: Uint8Array | DataView, offset?: number): void;
+  /**
+   * Encodes a value at `offset` of `target` whose struct bytes are already zero (a freshly
+   * allocated buffer), writing straight into them: no zeroing, no copy through scratch bytes (pass
+   * a DataView to spare one more object). Unlike {@link StructLayout.encodeInto}, a value that
+   * fails validation may leave those bytes partly written: for buffers discarded on failure.
+   */
+  encodeIntoZeroed(value: StructInput<T>, target: Uint8Array | DataView, offset?: number): void;
   /** Decodes a struct found at `offset` of `bytes`. */
   decode(bytes: Uint8Array | DataView, offset?: number): T;
   /** Decodes one field of a struct found at `baseOffset` of `bytes`. */

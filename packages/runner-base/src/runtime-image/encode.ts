@@ -87,10 +87,11 @@ export function* encodeRuntimeImageSteps(graph: TaskGraph): Generator<void, Runt
   const tensorsOffset = sectionEnd(argTensorsOffset, argCount * 4);
   const totalSize = sectionEnd(tensorsOffset, tensorCount * RuntimeImageTensor.size);
 
+  // Fresh, zeroed, and dropped if anything below throws: the structs go straight into it.
   const bytes = new Uint8Array(totalSize);
   const view = new DataView(bytes.buffer);
 
-  RuntimeImageHeader.encodeInto(
+  RuntimeImageHeader.encodeIntoZeroed(
     {
       magic: RUNTIME_IMAGE_MAGIC,
       version: RUNTIME_IMAGE_VERSION,
@@ -109,7 +110,7 @@ export function* encodeRuntimeImageSteps(graph: TaskGraph): Generator<void, Runt
       tensorsOffset,
       totalSize,
     },
-    bytes,
+    view,
     0,
   );
 
@@ -123,7 +124,7 @@ export function* encodeRuntimeImageSteps(graph: TaskGraph): Generator<void, Runt
     const ids = [t.kernels[0] ?? RT_NONE, t.kernels[1] ?? RT_NONE, t.kernels[2] ?? RT_NONE];
     const dummy = t.coreType === 'none';
     if (dummy) dummyCount++;
-    RuntimeImageTask.encodeInto(
+    RuntimeImageTask.encodeIntoZeroed(
       {
         kernelIds: ids,
         coreType: RtCoreType[t.coreType],
@@ -136,7 +137,7 @@ export function* encodeRuntimeImageSteps(graph: TaskGraph): Generator<void, Runt
         pending: t.deps.length,
         state: 0,
       },
-      bytes,
+      view,
       tasksOffset + i * RuntimeImageTask.size,
     );
     for (const arg of t.args) {
@@ -147,9 +148,9 @@ export function* encodeRuntimeImageSteps(graph: TaskGraph): Generator<void, Runt
       } else {
         const shape = new Array<number>(RT_TENSOR_MAX_DIMS).fill(0);
         arg.tensor.shape.forEach((d, k) => (shape[k] = d));
-        RuntimeImageTensor.encodeInto(
+        RuntimeImageTensor.encodeIntoZeroed(
           { bytes: arg.tensor.bytes, dtype: RtDtype[arg.tensor.dtype], role: RtTensorRole[arg.tensor.role], ndims: arg.tensor.shape.length, shape },
-          bytes,
+          view,
           tensorsOffset + tensorCursor * RuntimeImageTensor.size,
         );
         view.setUint32(argTensorsOffset + argCursor * 4, tensorCursor, true);
@@ -164,7 +165,7 @@ export function* encodeRuntimeImageSteps(graph: TaskGraph): Generator<void, Runt
   }
 
   kernels.forEach((k, i) => {
-    RuntimeImageKernel.encodeInto(
+    RuntimeImageKernel.encodeIntoZeroed(
       {
         imageAddr: k.imageAddr,
         imageSize: k.imageSize,
@@ -172,7 +173,7 @@ export function* encodeRuntimeImageSteps(graph: TaskGraph): Generator<void, Runt
         argCount: k.argCount ?? RT_NONE,
         entry: entryBytes(k.entry),
       },
-      bytes,
+      view,
       kernelsOffset + i * RuntimeImageKernel.size,
     );
   });
