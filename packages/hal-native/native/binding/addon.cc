@@ -49,12 +49,9 @@ class SynchronizeWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       backend_->synchronize(stream_, timeoutMs_);
-    } catch (const HalException& e) {
-      failure_ = std::make_unique<HalException>(e);
-      SetError(e.what());
-    } catch (const std::exception& e) {
-      failure_ = std::make_unique<HalException>(ErrorCode::Internal, "synchronize", std::string("synchronize: ") + e.what());
-      SetError(e.what());
+    } catch (const std::exception&) {
+      failure_ = std::make_unique<HalException>(handledAsHalException("synchronize"));
+      SetError(failure_->what());
     }
   }
   void OnOK() override { deferred_.Resolve(Env().Undefined()); }
@@ -103,11 +100,8 @@ class StreamsWaitWorker : public Napi::AsyncWorker {
     // synchronizeStreams reports stream failures as data; only a host failure (allocation) throws.
     try {
       failures_ = backend_->synchronizeStreams(streams_, timeoutMs_);
-    } catch (const HalException& e) {
-      failures_ = {StreamSyncFailure{streams_.front(), e}};
-    } catch (const std::exception& e) {
-      failures_ = {StreamSyncFailure{streams_.front(), HalException(ErrorCode::Internal, "synchronizeStreams",
-                                                                    std::string("synchronizeStreams: ") + e.what())}};
+    } catch (const std::exception&) {
+      failures_ = {StreamSyncFailure{streams_.front(), handledAsHalException("synchronizeStreams")}};
     }
   }
   void OnOK() override {
@@ -382,10 +376,8 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
       std::shared_ptr<HalException> launchError;
       try {
         backend.launchRun(run, &launched);
-      } catch (const HalException& e) {
-        launchError = std::make_shared<HalException>(e);
-      } catch (const std::exception& e) {
-        launchError = std::make_shared<HalException>(ErrorCode::Internal, op, std::string(op) + ": " + e.what());
+      } catch (const std::exception&) {
+        launchError = std::make_shared<HalException>(handledAsHalException(op));
       }
       Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
       // The device object stays alive (and closable) until the promise settles; the wall is read
