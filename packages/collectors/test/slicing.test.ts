@@ -124,34 +124,6 @@ describe('slicer', () => {
     expect(turnDeadline(1000)).toBeGreaterThan(first + 500); // a new turn, a new budget
   });
 
-  test('a young slice neither pauses nor opens the turn; work that ends that soon costs no turn', async () => {
-    await yieldToEventLoop();
-    const before = performance.now();
-    expect(new TimeSlicer().due).toBe(false);
-    // Had the check opened the turn, its 4 ms budget would be the turn's deadline now.
-    expect(turnDeadline(50)).toBeGreaterThanOrEqual(before + 50);
-
-    await yieldToEventLoop();
-    const immediates = jest.spyOn(global, 'setImmediate');
-    try {
-      function* quick(): Generator<void, number, undefined> {
-        yield;
-        yield;
-        return 7;
-      }
-      expect(await runSliced(quick())).toBe(7);
-      expect(immediates).not.toHaveBeenCalled();
-    } finally {
-      immediates.mockRestore();
-    }
-  });
-
-  test('a young slice still pauses once the turn it runs in has used its budget', async () => {
-    await yieldToEventLoop();
-    turnDeadline(0); // other sliced work opened this turn and used it up
-    expect(new TimeSlicer(1000).due).toBe(true);
-  });
-
   test('a generator that throws rejects runSliced with its error', async () => {
     function* failing(): Generator<void, void, undefined> {
       yield;

@@ -17,13 +17,6 @@ import { performance } from 'node:perf_hooks';
 /** Default slice: long enough that pausing costs nothing measurable, short enough to stay unnoticed. */
 export const DEFAULT_SLICE_MS = 4;
 
-// A slice younger than this (or than its budget, if shorter) is never due unless the turn's shared
-// budget is already open: work that
-// ends this soon (a small graph's encoding, a run with nothing to copy) then opens no budget, and so
-// costs no extra turn of the event loop for the immediate that closes it. What such work takes
-// goes uncounted in the turn's budget, at most this much per piece.
-const YOUNG_SLICE_MS = 0.25;
-
 let turnEnd = 0;
 let turnOpen = false;
 
@@ -59,9 +52,7 @@ export class TimeSlicer {
 
   /** Whether the current slice (or the turn's shared budget) is used up. */
   get due(): boolean {
-    const now = performance.now();
-    if (!turnOpen && now - this.start < Math.min(YOUNG_SLICE_MS, this.budgetMs)) return false;
-    return now >= this.deadline;
+    return performance.now() >= this.deadline;
   }
 
   /** When the current slice ends, on the `performance.now()` clock: its own end or the turn's, if sooner. */
