@@ -208,4 +208,12 @@ describe('encodeRuntimeImageSteps', () => {
     expect(Buffer.from(r.value.bytes).equals(Buffer.from(encodeRuntimeImage(graph).bytes))).toBe(true);
     expect(r.value.taskCount).toBe(n);
   });
+
+  test('a graph smaller than one step has no pause point (sliced, it costs no turn of the event loop)', () => {
+    for (const n of [1, GRAPH_TASKS_PER_STEP - 1]) {
+      const graph: TaskGraph = { kernels: [cube], tasks: Array.from({ length: n }, () => ({ kernel: 0, args: [addrArg(0x10n), scalarArg(1), scalarArg(2)] })) };
+      const first = encodeRuntimeImageSteps(graph).next();
+      expect(first.done).toBe(true);
+    }
+  });
 });

@@ -70,7 +70,8 @@ export function encodeRuntimeImage(graph: TaskGraph): RuntimeImage {
  */
 export function* encodeRuntimeImageSteps(graph: TaskGraph): Generator<void, RuntimeImage, undefined> {
   const { kernels, tasks } = yield* validateGraphSteps(graph);
-  yield;
+  // A graph smaller than one step gets no pause point: checking whether to pause would cost more.
+  if (tasks.length >= GRAPH_TASKS_PER_STEP) yield;
 
   const successors: number[][] = tasks.map(() => []);
   tasks.forEach((t, i) => t.deps.forEach((d) => successors[d]!.push(i)));
