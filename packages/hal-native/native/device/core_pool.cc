@@ -58,27 +58,29 @@ void CorePool::postPermit() {
 }
 
 void CorePool::loop() {
-  while (takePermit()) {
-    // This thread holds a spare token: it claims before it sleeps again.
-    for (;;) {
-      const uint64_t claim = __atomic_fetch_add(&claim_, 1ull, __ATOMIC_SEQ_CST);
-      const uint32_t index = static_cast<uint32_t>(claim);
-      const uint32_t cores = static_cast<uint32_t>(claim >> 32);
-      if (index >= cores) {
-        // Nothing left to claim (or a launch that is over): give the token back, unless a launch
-        // with unclaimed indices started meanwhile and no other token may have seen it.
-        __atomic_fetch_sub(&spare_, 1u, __ATOMIC_SEQ_CST);
-        if (!unclaimed(__atomic_load_n(&claim_, __ATOMIC_SEQ_CST))) break;
-        __atomic_fetch_add(&spare_, 1u, __ATOMIC_SEQ_CST);
-        continue;
-      }
-      // Before the job (it may block for long): if indices are left and no other thread is on its
-      // way to claim one, bring one more thread up.
-      if (__atomic_sub_fetch(&spare_, 1u, __ATOMIC_SEQ_CST) == 0 && index + 1 < cores) postPermit();
-      (*job_)(index);
-      __atomic_fetch_add(&spare_, 1u, __ATOMIC_SEQ_CST);  // claims again before it sleeps
-      if (__atomic_fetch_sub(&remaining_, 1u, __ATOMIC_ACQ_REL) == 1u) futexWake(&remaining_, 1);
+  while (takePermit()) claimUntilNoneLeft();
+}
+
+void CorePool::claimUntilNoneLeft() {
+  // The calling thread holds a spare token: it claims before it sleeps again.
+  for (;;) {
+    const uint64_t claim = __atomic_fetch_add(&claim_, 1ull, __ATOMIC_SEQ_CST);
+    const uint32_t index = static_cast<uint32_t>(claim);
+    const uint32_t cores = static_cast<uint32_t>(claim >> 32);
+    if (index >= cores) {
+      // Nothing left to claim (or a launch that is over): give the token back, unless a launch
+      // with unclaimed indices started meanwhile and no other token may have seen it.
+      __atomic_fetch_sub(&spare_, 1u, __ATOMIC_SEQ_CST);
+      if (!unclaimed(__atomic_load_n(&claim_, __ATOMIC_SEQ_CST))) return;
+      __atomic_fetch_add(&spare_, 1u, __ATOMIC_SEQ_CST);
+      continue;
     }
+    // Before the job (it may block for long): if indices are left and no other thread is on its
+    // way to claim one, bring one more thread up.
+    if (__atomic_sub_fetch(&spare_, 1u, __ATOMIC_SEQ_CST) == 0 && index + 1 < cores) postPermit();
+    (*job_)(index);
+    __atomic_fetch_add(&spare_, 1u, __ATOMIC_SEQ_CST);  // claims again before it sleeps
+    if (__atomic_fetch_sub(&remaining_, 1u, __ATOMIC_ACQ_REL) == 1u) futexWake(&remaining_, 1);
   }
 }
 
@@ -94,7 +96,11 @@ void CorePool::run(uint32_t n, const std::function<void(uint32_t)>& job) {
   job_ = &job;
   __atomic_store_n(&remaining_, n, __ATOMIC_RELEASE);
   __atomic_store_n(&claim_, static_cast<uint64_t>(n) << 32, __ATOMIC_SEQ_CST);
-  postPermit();  // one thread to start with; it brings up more while indices are left
+  // The launcher takes the first token itself instead of waking a pool thread for it and sleeping:
+  // it would only wait for the launch anyway, and each wake-up of a thread costs tens of µs on a
+  // busy or virtualised host. A launch whose jobs return at once then wakes no thread at all.
+  __atomic_fetch_add(&spare_, 1u, __ATOMIC_SEQ_CST);
+  claimUntilNoneLeft();
   for (uint32_t left = load(&remaining_); left != 0; left = load(&remaining_)) futexWait(&remaining_, left);
 }
 

@@ -7,7 +7,8 @@
 // about to claim holds a "spare" token. The launcher hands out one token (waking one thread). A
 // thread that claims an index while more indices are unclaimed and no other token is out hands
 // out a new token (wakes one more thread) before it runs the job, and after the job it claims
-// again before it sleeps. Short jobs are thus run by the few threads that are awake; jobs that
+// again before it sleeps. The launching thread is the first of them: it claims too, and only sleeps
+// once nothing is left to claim. Short jobs are thus run by the few threads that are awake; jobs that
 // block (the runtime's AI Core executor waits for its scheduler) each bring up the next thread,
 // so every index still gets a thread of its own and all of them run at once. The cores are one
 // resource of the device, so launches take turns.
@@ -29,13 +30,16 @@ class CorePool {
   CorePool(const CorePool&) = delete;
   CorePool& operator=(const CorePool&) = delete;
 
-  // Runs job(i) for every i in [0, n), each on a pool thread (a thread may run several indices one
-  // after the other, but an index whose job blocks never keeps another index from starting), and
-  // returns when all have returned. Callers on other threads wait for their turn.
+  // Runs job(i) for every i in [0, n), each on a pool thread or the calling one (a thread may run
+  // several indices one after the other, but an index whose job blocks never keeps another index
+  // from starting), and returns when all have returned. Callers on other threads wait for their
+  // turn.
   void run(uint32_t n, const std::function<void(uint32_t)>& job);
 
  private:
   void loop();
+  // Claims and runs indices of the current launch until none is left; the caller holds a token.
+  void claimUntilNoneLeft();
   // Blocks until the calling thread gets a permit (then it holds a spare token); false at shutdown.
   bool takePermit();
   // Hands out one spare token: a permit and a wake-up of one sleeping thread.
