@@ -4,11 +4,11 @@
 // still wakes them one after the other) made launch latency grow with the core count.
 //
 // So a launch wakes lazily. Work is a claim counter of core indices; a thread that is awake and
-// about to claim holds a "spare" token. The launcher hands out one token (waking one thread). A
-// thread that claims an index while more indices are unclaimed and no other token is out hands
-// out a new token (wakes one more thread) before it runs the job, and after the job it claims
-// again before it sleeps. The launching thread is the first of them: it claims too, and only sleeps
-// once nothing is left to claim. Short jobs are thus run by the few threads that are awake; jobs that
+// about to claim holds a "spare" token. The launching thread takes the first token itself and
+// claims like any pool thread, sleeping only once nothing is left to claim. A thread that claims an
+// index while more indices are unclaimed and no other token is out hands out a new token (wakes one
+// more thread) before it runs the job, and after the job it claims again before it sleeps. Short
+// jobs are thus run by the few threads that are awake (a launch of them may wake none); jobs that
 // block (the runtime's AI Core executor waits for its scheduler) each bring up the next thread,
 // so every index still gets a thread of its own and all of them run at once. The cores are one
 // resource of the device, so launches take turns.
