@@ -49,6 +49,8 @@ import { buildRunJson, writeRunJson, type RunStatus } from './run-json';
 import { RUN_OPTION_KEYS, RUN_REQUEST_KEYS, type DiagnosticsOptions, type HostTimings, type RunOptions, type RunProgress, type RunRequest, type RunResult } from './run-types';
 import { checkGraphAddresses } from './runtime-image/check-addresses';
 import { copyFromDeviceView, copyToDeviceView } from './shared-views';
+import { compiledPartsOf } from './runtime-image/compiled-graph';
+import type { TaskGraph } from './runtime-image/task-graph';
 import { encodeRuntimeImageSteps, type RuntimeImage } from './runtime-image/encode';
 import { SimDispatchHeader, encodeSimDispatchBlock } from './sim-dispatch';
 import { resolveExecutors } from './sim-executor';
@@ -231,6 +233,8 @@ function isDeviceFault(e: unknown): boolean {
 interface CheckedRun {
   op: string;
   request: RunRequest;
+  /** The graph the image was encoded from: the request's, or a compiled graph's own copy. */
+  graph: TaskGraph;
   image: RuntimeImage;
   diagnostics: Required<DiagnosticsOptions> | DiagnosticsOptions;
   outputDir: string | undefined;
@@ -679,7 +683,10 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
    */
   private *checkRunSteps(op: string, request: unknown): Generator<void, CheckedRun, undefined> {
     const r = checkOptions(op, 'request', request, RUN_REQUEST_KEYS, false) as unknown as RunRequest;
-    const image = yield* encodeRuntimeImageSteps(r.graph);
+    // A compiled graph was validated and encoded once; a plain one is, now.
+    const compiled = compiledPartsOf(op, r.graph);
+    const graph = compiled?.graph ?? (r.graph as TaskGraph);
+    const image = compiled?.image ?? (yield* encodeRuntimeImageSteps(graph));
     const diagnostics = r.diagnostics === undefined ? this.diagnostics : normalizeDiagnostics(op, r.diagnostics, this.spec.diagnostics);
     if (r.outputDir !== undefined && (typeof r.outputDir !== 'string' || r.outputDir === '')) {
       throw new InvalidArgumentError(op, 'outputDir', r.outputDir, 'a non-empty path');
@@ -700,6 +707,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     return {
       op,
       request: r,
+      graph,
       image,
       diagnostics,
       outputDir,
@@ -722,7 +730,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       abort.throwIfAborted();
       this.assertUsable(c.op);
       const state = this.initDevice();
-      checkGraphAddresses(c.request.graph, state.allocator.allocations());
+      checkGraphAddresses(c.graph, state.allocator.allocations());
       const blockDim = resolveBlockDim(c.op, c.request.blockDim, state.device.properties);
       const aicpuThreads = resolveAicpuThreads(c.op, c.request.aicpuThreads, state.device.properties);
       if (c.outputDir !== undefined) {
@@ -731,7 +739,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       }
       // No abort check here: once the previous run's files are gone, an abort must leave a
       // run.json that says so, which executeRun writes before its own first check.
-      const kernelNames = new Map(c.request.graph.kernels.map((k, i) => [i, k.name] as const));
+      const kernelNames = new Map(c.graph.kernels.map((k, i) => [i, k.name] as const));
       const settings: RunContext['settings'] = {
         blockDim,
         aicpuThreads,
@@ -744,7 +752,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
         onProgress: c.onProgress,
         runId: randomUUID(),
         tag: c.request.tag === undefined ? undefined : toRunTag(c.request.tag),
-        taskTable: c.outputDir === undefined ? undefined : buildTaskTable(c.request.graph),
+        taskTable: c.outputDir === undefined ? undefined : buildTaskTable(c.graph),
       };
       return await this.executeRun(state, settings, abort);
     } finally {

@@ -25,6 +25,7 @@ export * from './runtime-image/task-graph';
 export * from './runtime-image/layout';
 export { validateGraph, type ValidatedGraph, type ResolvedTask, type ResolvedTensor } from './runtime-image/validate-graph';
 export { encodeRuntimeImage, type RuntimeImage } from './runtime-image/encode';
+export { compileGraph, type CompiledGraph } from './runtime-image/compiled-graph';
 export { decodeRuntimeImage, type DecodedRuntimeImage, type DecodedTask, type DecodedKernel, type DecodedTensor } from './runtime-image/decode';
 export { runtimeImageHeaderText, writeRuntimeImageHeader, runtimeImageIncludeDir } from './runtime-image/header';
 export * from './run-types';

@@ -2,6 +2,7 @@
  * The shapes a run takes and gives back: requests, options, results.
  */
 import type { CollectorSummary } from '@npurun/collectors';
+import type { CompiledGraph } from './runtime-image/compiled-graph';
 import type { TaskGraph } from './runtime-image/task-graph';
 
 /** A device range copied back into a host view after a run. */
@@ -84,8 +85,11 @@ export const RUN_REQUEST_KEYS: readonly (keyof RunRequest)[] = ['graph', ...RUN_
 
 /** What `run` executes: a task graph plus per-run settings. */
 export interface RunRequest extends RunOptions {
-  /** The task graph (kernel table with device-resident images, and tasks). */
-  graph: TaskGraph;
+  /**
+   * The task graph (kernel table with device-resident images, and tasks), or the same compiled
+   * once by `compileGraph` for a graph run many times.
+   */
+  graph: TaskGraph | CompiledGraph;
 }
 
 /** Host-side durations of one run, in milliseconds. */

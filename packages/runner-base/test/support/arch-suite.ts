@@ -20,15 +20,22 @@ import {
   RunnerErrorCode,
   RunnerFaultedError,
   RunnerFinalizedError,
+  DUMMY_TASK_ELEMS,
+  DUMMY_TASK_FILL,
+  DUMMY_TASK_KERNELS,
+  DUMMY_TASK_VALUE,
   addrArg,
+  compileGraph,
   compileKernel,
+  dummyTaskGraph,
+  loadWorkloadKernels,
   runWorkload,
   scalarArg,
   simDeviceIncludeDir,
   workloadNames,
   workloads,
 } from '@npurun/runner-base';
-import type { CliIo, CliOptions, DeviceRunnerBase, DeviceRunnerOptions, HalFactory, RunRequest } from '@npurun/runner-base';
+import type { CliIo, CliOptions, DeviceRunnerBase, DeviceRunnerOptions, HalFactory, RunRequest, TaskSpec, WorkloadKernelName } from '@npurun/runner-base';
 
 /** What the shared suite needs to know about one arch package. */
 export interface ArchRunnerTarget {
@@ -148,7 +155,7 @@ function uploadImage(runner: DeviceRunnerBase, image: Uint8Array): bigint {
 }
 
 /** A one-task graph running kernel `entry` (a cube kernel) from the image at `imageAddr`. */
-function oneTaskRun(entry: string, imageAddr: bigint, imageSize: number, args: RunRequest['graph']['tasks'][number]['args']): RunRequest {
+function oneTaskRun(entry: string, imageAddr: bigint, imageSize: number, args: TaskSpec['args']): RunRequest {
   return {
     graph: {
       kernels: [{ name: entry, entry, imageAddr, imageSize, coreType: 'cube', argCount: args?.length ?? 0 }],
@@ -214,6 +221,35 @@ export function describeArchWorkloads(target: ArchRunnerTarget): void {
       const result = await runWorkload(runner!, spmd.name, { case: spmd.defaultCase, run: { blockDim: 0 } });
       expect(result.verified).toBe(true);
       expect(result.runs.map((r) => r.blockDim)).toEqual(result.runs.map(() => target.expected.maxBlockDim));
+    });
+
+    test('a compiled graph runs like the plain one, run after run, and leaves nothing live', async () => {
+      const names: WorkloadKernelName[] = [];
+      names[DUMMY_TASK_KERNELS.writeConst] = 'write_const';
+      names[DUMMY_TASK_KERNELS.copyFirst] = 'copy_first';
+      const kernels = await loadWorkloadKernels(names, target.simPlatform);
+      const r = runner!;
+      const images = kernels.map((k) => {
+        const addr = r.allocateTensor(k.image.byteLength);
+        r.copyToDevice(addr, k.image);
+        return addr;
+      });
+      const fill = new Float32Array(DUMMY_TASK_ELEMS).fill(DUMMY_TASK_FILL);
+      const tensors = { x: r.allocateTensor(fill.byteLength), y: r.allocateTensor(fill.byteLength), w: r.allocateTensor(fill.byteLength) };
+      const graph = {
+        kernels: kernels.map((k, i) => ({ name: k.name, entry: k.entry ?? k.name, imageAddr: images[i]!, imageSize: k.image.byteLength, coreType: k.coreType, argCount: k.argCount })),
+        tasks: dummyTaskGraph('single', 1, tensors),
+      };
+      const compiled = await compileGraph(graph);
+      const y = new Float32Array(DUMMY_TASK_ELEMS);
+      for (let i = 0; i < 3; i++) {
+        for (const addr of Object.values(tensors)) r.copyToDevice(addr, fill);
+        await r.run({ graph: compiled, blockDim: 1 });
+        r.copyFromDevice(y, tensors.y);
+        expect(y[0]).toBe(DUMMY_TASK_VALUE);
+      }
+      for (const addr of [...images, ...Object.values(tensors)]) r.freeTensor(addr);
+      expect(r.memoryStats()).toEqual(IDLE_AFTER_RUN);
     });
 
     test('the AI Core executor was registered once for all those runs', () => {
