@@ -171,35 +171,14 @@ async function main() {
     describe('compiled', compiled);
     describe('native', native);
     describe('cold', cold);
+    const DRIVER = 'native C++ driver, same HAL calls in the same order (hal-native core+sim sources, g++ -O2)';
+    /** A runner figure against the driver's, by median of one field of the samples. */
+    const againstDriver = (name, samples, field) => measure(name, median(samples.map((s) => s[field])), 'µs/run', DRIVER, median(native.map((s) => s[field])));
     const results = [
-      measure(
-        'A2A3Runner.run() host overhead (wall - device wall), dummy_task single_dummy, a2a3sim',
-        median(ts.map((s) => s.overheadUs)),
-        'µs/run',
-        'native C++ driver, same HAL calls in the same order (hal-native core+sim sources, g++ -O2)',
-        median(native.map((s) => s.overheadUs)),
-      ),
-      measure(
-        'A2A3Runner.run() host overhead with the graph compiled once (compileGraph), dummy_task single_dummy, a2a3sim',
-        median(compiled.map((s) => s.overheadUs)),
-        'µs/run',
-        'native C++ driver, same HAL calls in the same order (hal-native core+sim sources, g++ -O2)',
-        median(native.map((s) => s.overheadUs)),
-      ),
-      measure(
-        `A2A3Runner.run() host overhead, the first ${RUNS_PER_ROUND} runs of a fresh runner (V8 still compiling), dummy_task single_dummy, a2a3sim`,
-        median(cold.map((s) => s.overheadUs)),
-        'µs/run',
-        'native C++ driver, same HAL calls in the same order (hal-native core+sim sources, g++ -O2)',
-        median(native.map((s) => s.overheadUs)),
-      ),
-      measure(
-        'A2A3Runner.run() wall time, dummy_task single_dummy, a2a3sim',
-        median(ts.map((s) => s.wallUs)),
-        'µs/run',
-        'native C++ driver, same HAL calls in the same order (hal-native core+sim sources, g++ -O2)',
-        median(native.map((s) => s.wallUs)),
-      ),
+      againstDriver('A2A3Runner.run() host overhead (wall - device wall), dummy_task single_dummy, a2a3sim', ts, 'overheadUs'),
+      againstDriver('A2A3Runner.run() host overhead with the graph compiled once (compileGraph), dummy_task single_dummy, a2a3sim', compiled, 'overheadUs'),
+      againstDriver(`A2A3Runner.run() host overhead, the first ${RUNS_PER_ROUND} runs of a fresh runner (V8 still compiling), dummy_task single_dummy, a2a3sim`, cold, 'overheadUs'),
+      againstDriver('A2A3Runner.run() wall time, dummy_task single_dummy, a2a3sim', ts, 'wallUs'),
     ];
     writeResults(path.join(__dirname, 'results.json'), results);
     console.log(`bench took ${((Date.now() - started) / 1000).toFixed(1)} s`);
