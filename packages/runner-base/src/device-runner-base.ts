@@ -48,10 +48,10 @@ import { RunContext, type RunCollectorEntry } from './run-context';
 import { buildRunJson, writeRunJson, type RunStatus } from './run-json';
 import { RUN_OPTION_KEYS, RUN_REQUEST_KEYS, type DiagnosticsOptions, type HostTimings, type RunOptions, type RunProgress, type RunRequest, type RunResult } from './run-types';
 import { checkGraphAddresses } from './runtime-image/check-addresses';
-import { copyFromDeviceView, copyToDeviceView } from './shared-views';
 import { compiledPartsOf } from './runtime-image/compiled-graph';
-import type { TaskGraph } from './runtime-image/task-graph';
 import { encodeRuntimeImageSteps, type RuntimeImage } from './runtime-image/encode';
+import type { TaskGraph } from './runtime-image/task-graph';
+import { copyFromDeviceView, copyToDeviceView } from './shared-views';
 import { SimDispatchHeader, encodeSimDispatchBlock } from './sim-dispatch';
 import { resolveExecutors } from './sim-executor';
 import { StaticArenas } from './static-arenas';
@@ -640,7 +640,8 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
 
   /**
    * One run: the request is validated and the graph encoded first (no device call for a bad
-   * graph), the output directory is checked writable and the device opened, the previous run's
+   * graph; a graph from {@link compileGraph} was both already, and only its addresses are
+   * checked), the output directory is checked writable and the device opened, the previous run's
    * files in the output directory are removed, then the run steps follow in order. On any
    * failure, what was started is torn down before the error is thrown. A timeout throws
    * {@link RunTimeoutError} and leaves the runner faulted.
