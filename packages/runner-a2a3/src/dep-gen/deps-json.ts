@@ -3,7 +3,7 @@
  * tensors and dependency edges. Every u64 is a decimal string; the file is one line with no
  * whitespace.
  */
-import { TimeSlicer } from '@npurun/collectors';
+import { TimeSlicer, type TextFileWriter } from '@npurun/collectors';
 
 /** Arg type names; any other code is `UNKNOWN` (the simulated orchestrator's `NO_DEP` tensors included). */
 export type DepsArgType = 'INPUT' | 'OUTPUT' | 'INOUT' | 'OUTPUT_EXISTING' | 'UNKNOWN';
@@ -101,19 +101,14 @@ export function serializeDepsJson(deps: DepsJson): string {
 // Elements stringified between pause checks.
 const PACE_EVERY = 16;
 
-/** Where {@link writeDepsJsonSliced} puts the text: a file writer, or anything that collects it. */
-export interface DepsJsonSink {
-  /** Appends text; a returned promise asks the caller to wait (backpressure). */
-  write(text: string): Promise<void> | undefined;
-}
-
 /**
- * Writes {@link serializeDepsJson}'s text to `out` one element at a time, pausing for the event
- * loop whenever `slicer`'s slice is used up: the same text (an array's JSON is its elements' JSON
- * joined by commas), without one long `JSON.stringify` of a large capture, and without the whole
- * text ever in one string (joining and encoding megabytes at once would hold the loop as long).
+ * Writes {@link serializeDepsJson}'s text to `out` (a text file writer, or anything with its
+ * `write`) one element at a time, pausing for the event loop whenever `slicer`'s slice is used up:
+ * the same text (an array's JSON is its elements' JSON joined by commas), without one long
+ * `JSON.stringify` of a large capture, and without the whole text ever in one string (joining and
+ * encoding megabytes at once would hold the loop as long).
  */
-export async function writeDepsJsonSliced(deps: DepsJson, out: DepsJsonSink, slicer: TimeSlicer = new TimeSlicer()): Promise<void> {
+export async function writeDepsJsonSliced(deps: DepsJson, out: Pick<TextFileWriter, 'write'>, slicer: TimeSlicer = new TimeSlicer()): Promise<void> {
   let n = 0;
   for (const key of ['tasks', 'tensors', 'edges'] as const) {
     await out.write(key === 'tasks' ? '{"tasks":[' : `],${JSON.stringify(key)}:[`);
