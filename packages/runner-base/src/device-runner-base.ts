@@ -45,6 +45,7 @@ import { checkOptions, toAbortSignal, toOptionalFunction } from './options';
 import { checkOutputDirWritable, describeOutputFiles, removePreviousRun } from './output-dir';
 import { RunAbort } from './run-abort';
 import { RunContext, type RunCollectorEntry } from './run-context';
+import { RunScratch } from './run-scratch';
 import { buildRunJson, writeRunJson, type RunStatus } from './run-json';
 import { RUN_OPTION_KEYS, RUN_REQUEST_KEYS, type DiagnosticsOptions, type HostTimings, type RunOptions, type RunProgress, type RunRequest, type RunResult } from './run-types';
 import { checkGraphAddresses } from './runtime-image/check-addresses';
@@ -212,6 +213,8 @@ interface DeviceState {
   aicoreStream: HalStream;
   aicpuProgram: AicpuProgram;
   deviceWall: bigint | null;
+  /** The device memory of a run's own parts, kept from one run to the next. */
+  scratch: RunScratch;
 }
 
 function now(): number {
@@ -432,6 +435,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
         aicoreStream: streams[1]!,
         aicpuProgram: program,
         deviceWall: null,
+        scratch: new RunScratch(allocator),
       };
       this.logger.info(`device ${this.platform}:${this.deviceId} initialized`, 1);
       return this.state;
@@ -502,12 +506,23 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   }
 
   /**
-   * Every device allocation the runner holds (tensors, arenas, callables, collector buffers, the
-   * device-wall slot). Zero before the device is opened and after finalize.
+   * Every device allocation the runner holds (tensors, arenas, callables, collector buffers, and
+   * from the first run on its own two: the device-wall slot and the run scratch region). Zero
+   * before the device is opened and after finalize.
    */
   memoryStats(): MemoryStats {
     if (this.state === null) return { liveBytes: 0n, liveAllocations: 0 };
     return this.state.allocator.memoryStats();
+  }
+
+  /**
+   * Bytes of the run scratch region: the device memory the runner keeps from one run to the next
+   * for each run's KernelArgs copy, runtime image and (on the simulator) dispatch block. It is
+   * sized to the largest recent run (a power of two, at least 4 KiB), counted in
+   * {@link memoryStats}, and 0 before the first run and after finalize.
+   */
+  get runScratchBytes(): number {
+    return this.state?.scratch.bytes ?? 0;
   }
 
   // ---------------------------------------------------------------- static arenas
@@ -875,37 +890,49 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   }
 
   /**
-   * Shared step 4: copies the runtime image to device memory (freed when the run ends) and
-   * publishes `runtimeArgs`, `logLevel`, `logInfoV`, `deviceId` and `deviceWallDataBase` into the
-   * host KernelArgs through the arch's layout.
+   * Shared step 4: places the run's own parts in the runner's scratch region (the device KernelArgs
+   * copy, the runtime image, the simulator's dispatch block), copies the image and the dispatch
+   * block there, and publishes `runtimeArgs`, `logLevel`, `logInfoV`, `deviceId` and
+   * `deviceWallDataBase` (and, on the simulator, `regs`) into the host KernelArgs through the
+   * arch's layout.
    */
   protected initRuntimeArgsWithMetadata(ctx: RunContext): void {
     const state = this.state!;
-    const bytes = ctx.settings.image.bytes;
-    const addr = ctx.allocTemp(bytes.byteLength, 'runtimeImage');
-    state.allocator.copyToDevice(addr, bytes);
-    ctx.runtimeImageAddr = addr;
+    const image = ctx.settings.image.bytes;
+    const dispatch = state.device.properties.simulated ? this.simDispatchBlock(ctx) : undefined;
+    const at = state.scratch.place({ kernelArgs: ctx.kernelArgs.byteLength, image: image.byteLength, dispatch: dispatch?.byteLength ?? 0 });
+    ctx.kernelArgsDeviceAddr = at.kernelArgsAddr;
+    state.allocator.copyToDevice(at.imageAddr, image);
+    ctx.runtimeImageAddr = at.imageAddr;
     const k = this.spec.kernelArgs;
-    k.writeField(ctx.kernelArgs, 'runtimeArgs', addr);
+    k.writeField(ctx.kernelArgs, 'runtimeArgs', at.imageAddr);
     k.writeField(ctx.kernelArgs, 'logLevel', this.logger.level);
     k.writeField(ctx.kernelArgs, 'logInfoV', this.logger.infoV);
     k.writeField(ctx.kernelArgs, 'deviceId', this.deviceId);
     k.writeField(ctx.kernelArgs, 'deviceWallDataBase', state.deviceWall!);
-    if (state.device.properties.simulated) k.writeField(ctx.kernelArgs, 'regs', this.uploadSimDispatchBlock(ctx));
+    if (dispatch !== undefined) {
+      state.allocator.copyToDevice(at.dispatchAddr, dispatch);
+      ctx.simDispatchAddr = at.dispatchAddr;
+      k.writeField(ctx.kernelArgs, 'regs', at.dispatchAddr);
+    }
   }
+
+  /** The last dispatch block encoded, for runs with the same shape (most runs of a runner). */
+  private lastDispatchBlock: { blockDim: number; schedulers: number; bytes: Uint8Array } | null = null;
 
   /**
    * The simulator's stand-in for the AI Core dispatch registers: one block per run holding a slot
    * per launched core, through which the simulated AI CPU scheduler hands tasks to cores.
    * (On hardware `regs` holds the per-core register table; the vendor runtime's executors use it.)
    */
-  private uploadSimDispatchBlock(ctx: RunContext): bigint {
+  private simDispatchBlock(ctx: RunContext): Uint8Array {
+    const { blockDim } = ctx.settings;
     const schedulers = Math.min(ctx.settings.aicpuThreads, this.state!.device.properties.aicpuSchedulerThreads);
-    const block = encodeSimDispatchBlock(ctx.settings.blockDim, schedulers);
-    const addr = ctx.allocTemp(block.byteLength, 'simDispatch');
-    this.state!.allocator.copyToDevice(addr, block);
-    ctx.simDispatchAddr = addr;
-    return addr;
+    const last = this.lastDispatchBlock;
+    if (last !== null && last.blockDim === blockDim && last.schedulers === schedulers) return last.bytes;
+    const bytes = encodeSimDispatchBlock(blockDim, schedulers);
+    this.lastDispatchBlock = { blockDim, schedulers, bytes };
+    return bytes;
   }
 
   /** Shared step 5: starts the run's shared collectors (they drain while the device runs). */
@@ -976,7 +1003,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       },
       aicore: { stream: state.aicoreStream, binary: this.aicoreExecutor.handle(state.device), blockDim: ctx.settings.blockDim },
       kernelArgs: ctx.kernelArgs,
-      kernelArgsAddr: this.allocKernelArgsCopy(ctx),
+      kernelArgsAddr: this.kernelArgsCopyAddr(ctx),
       kernelArgsUpload: this.spec.kernelArgsUpload,
       timeoutMs: ctx.settings.timeoutMs,
       deviceWallAddr: state.deviceWall!,
@@ -1130,14 +1157,13 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   }
 
   /**
-   * The device-resident KernelArgs copy the AI Core kernel reads: allocated here (freed when the
-   * run ends), uploaded by `submitRun` at the arch's `kernelArgsUpload` point.
+   * The device-resident KernelArgs copy the AI Core kernel reads: placed in the scratch region in
+   * step 4, uploaded by `submitRun` at the arch's `kernelArgsUpload` point, after the arch's last
+   * change to the host struct.
    */
-  private allocKernelArgsCopy(ctx: RunContext): bigint {
+  private kernelArgsCopyAddr(ctx: RunContext): bigint {
     this.beforeKernelArgsUpload(ctx);
-    const addr = ctx.allocTemp(ctx.kernelArgs.byteLength, 'kernelArgs');
-    ctx.kernelArgsDeviceAddr = addr;
-    return addr;
+    return ctx.kernelArgsDeviceAddr!;
   }
 
   /**

@@ -109,7 +109,7 @@ describe('callable registry', () => {
     await runner.runPrepared(0, { a, f: a });
     runner.unregisterCallable(0);
     expect(runner.hasCallable(0)).toBe(false);
-    expect(runner.memoryStats().liveAllocations).toBe(before + 1); // + device-wall slot from the run
+    expect(runner.memoryStats().liveAllocations).toBe(before + 2); // + the runner's slots from the run: device wall, run scratch
     await expect(runner.runPrepared(0, { a, f: a })).rejects.toMatchObject({ code: RunnerErrorCode.CallableUnknown });
     runner.prepareCallable(0, vectorCallable(1));
     await runner.runPrepared(0, { a, f: a });

@@ -115,7 +115,7 @@ describe('cancellation through an AbortSignal', () => {
     expect(runner.journal).toContain('l2Swimlane.finalize');
     const json = expectManifestMatchesDirectory(outDir);
     expect(json).toMatchObject({ status: 'interrupted', error: { code: 'ABORT_ERR' }, files: [] });
-    expect(runner.memoryStats().liveAllocations).toBe(1); // the device-wall slot
+    expect(runner.memoryStats().liveAllocations).toBe(2); // the runner's slots: device wall, run scratch
 
     hang.on = false;
     const again = await runner.run({ graph });

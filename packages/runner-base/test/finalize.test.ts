@@ -22,7 +22,7 @@ describe('finalize', () => {
     expect(fake.calls.close).toBe(1);
     expect(log.indexOf('destroyStream')).toBeLessThan(log.indexOf('free'));
     expect(log.lastIndexOf('free')).toBeLessThan(log.indexOf('reset'));
-    expect(log.filter((op) => op === 'free')).toHaveLength(6); // 3 arenas, tensor, callable copy, device-wall slot
+    expect(log.filter((op) => op === 'free')).toHaveLength(7); // 3 arenas, tensor, callable copy, device-wall slot, run scratch
     expect(runner.isFinalized).toBe(true);
     expect(runner.memoryStats()).toEqual({ liveBytes: 0n, liveAllocations: 0 });
   });

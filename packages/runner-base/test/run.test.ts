@@ -10,6 +10,7 @@ import {
   RunnerErrorCode,
   RunnerFaultedError,
   decodeRuntimeImage,
+  encodeRuntimeImage,
   type TaskGraph,
 } from '../src';
 import { FakeHal } from './support/fake-hal';
@@ -17,6 +18,8 @@ import { TestKernelArgs, makeRunner, wallWritingHal } from './support/test-runne
 
 const kernel = { name: 'add', entry: 'kernel_add', imageAddr: 0x100n, imageSize: 64, coreType: 'vector' as const };
 const graph: TaskGraph = { kernels: [kernel], tasks: [{ kernel: 0 }, { kernel: null, deps: [0] }, { kernel: 0, deps: [1] }] };
+/** What a runner keeps after a run: the device-wall slot and the run scratch region. */
+const RUNNER_SLOTS = 2;
 
 let outDir: string;
 beforeEach(() => {
@@ -81,15 +84,37 @@ describe('run: the shared steps', () => {
     expect(interesting.slice(2)).toEqual(order);
   });
 
-  test('run temporaries are freed; the device-wall slot persists across runs', async () => {
+  test("a run's own device memory is the runner's: the device-wall slot and one scratch region, allocated once", async () => {
     const fake = new FakeHal();
     const runner = makeRunner(fake);
     await runner.run({ graph });
-    expect(runner.memoryStats().liveAllocations).toBe(1); // device wall
+    expect(runner.memoryStats().liveAllocations).toBe(RUNNER_SLOTS);
     const mallocs = fake.calls.malloc;
+    const frees = fake.calls.free;
     await runner.run({ graph });
-    expect(fake.calls.malloc).toBe(mallocs + 3); // runtime image + sim dispatch block + KernelArgs copy, not the wall again
-    expect(runner.memoryStats().liveAllocations).toBe(1);
+    await runner.run({ graph });
+    // Neither the image, the sim dispatch block nor the KernelArgs copy is allocated again.
+    expect(fake.calls.malloc).toBe(mallocs);
+    expect(fake.calls.free).toBe(frees);
+    expect(runner.memoryStats().liveAllocations).toBe(RUNNER_SLOTS);
+  });
+
+  test('the scratch region is replaced when an image outgrows it, and the KernelArgs point into the new one', async () => {
+    const fake = new FakeHal();
+    const runner = makeRunner(fake);
+    await runner.run({ graph });
+    const small = runner.memoryStats().liveBytes;
+    const big: TaskGraph = { kernels: graph.kernels, tasks: Array.from({ length: 400 }, (_, i) => ({ kernel: 0, args: [], deps: i > 0 ? [i - 1] : [] })) };
+    const frees = fake.calls.free;
+    await runner.run({ graph: big });
+    expect(fake.calls.free).toBe(frees + 1); // the old region, before the new one was taken
+    expect(runner.memoryStats().liveAllocations).toBe(RUNNER_SLOTS);
+    expect(runner.memoryStats().liveBytes).toBeGreaterThan(small);
+    const launch = fake.aicpuLaunches[fake.aicpuLaunches.length - 1]!;
+    const bytes = encodeRuntimeImage(big).bytes;
+    const image = fake.read(TestKernelArgs.readField(launch.args, 'runtimeArgs'), bytes.byteLength);
+    expect(Buffer.from(image)).toEqual(Buffer.from(bytes));
+    expect(decodeRuntimeImage(image).header.taskCount).toBe(400);
   });
 
   test('a stale device-wall value is zeroed before each run', async () => {
@@ -187,7 +212,7 @@ describe('run: the shared steps', () => {
     });
     expect(typeof json.npurunVersion).toBe('string');
     expect((json.collectors as unknown[]).length).toBe(3);
-    expect(runner.memoryStats().liveAllocations).toBe(1); // collector buffers freed, wall slot kept
+    expect(runner.memoryStats().liveAllocations).toBe(RUNNER_SLOTS); // collector buffers freed, the runner's slots kept
   });
 
   test('collectors are re-initialized on the next run', async () => {
@@ -206,7 +231,7 @@ describe('run: failure paths tear down what was started', () => {
     await expect(runner.run({ graph })).rejects.toThrow('initDiagnostics failed (injected)');
     expect(runner.journal).toEqual(['initDiagnostics', 'tensorDump.init', 'tensorDump.finalize']);
     expect(fake.calls.launchAicpu + fake.calls.launchAicore).toBe(0);
-    expect(runner.memoryStats().liveAllocations).toBe(1); // only the device-wall slot
+    expect(runner.memoryStats().liveAllocations).toBe(1); // the device-wall slot: the run failed before it needed the scratch region
     const json = JSON.parse(fs.readFileSync(path.join(outDir, 'run.json'), 'utf8')) as { status: string; error: { message: string } };
     expect(json.status).toBe('failed');
     expect(json.error.message).toContain('initDiagnostics failed');
@@ -224,7 +249,7 @@ describe('run: failure paths tear down what was started', () => {
     expect(runner.journal).not.toContain('pmu.stop'); // never started, never stopped
     expect(runner.journal.filter((j) => j.endsWith('.finalize')).sort()).toEqual(['l2Swimlane.finalize', 'pmu.finalize', 'tensorDump.finalize']);
     expect(fake.calls.launchAicpu).toBe(0);
-    expect(runner.memoryStats().liveAllocations).toBe(1);
+    expect(runner.memoryStats().liveAllocations).toBe(RUNNER_SLOTS);
   });
 
   test('a launch failure after the AI CPU launches waits for the launched work, stops collectors, exports incomplete', async () => {
@@ -237,7 +262,7 @@ describe('run: failure paths tear down what was started', () => {
     expect(runner.collectors[0]!.lastExport?.incomplete).toBe(true);
     expect(runner.collectors[0]!.lastReconcile?.incomplete).toBe(true);
     expect(fs.readFileSync(path.join(outDir, 'scopeStats.txt'), 'utf8')).toBe('incomplete\n');
-    expect(runner.memoryStats().liveAllocations).toBe(1);
+    expect(runner.memoryStats().liveAllocations).toBe(RUNNER_SLOTS);
     expect(runner.isFaulted).toBe(false);
     await expect(runner.run({ graph })).resolves.toBeDefined();
   });
@@ -249,7 +274,7 @@ describe('run: failure paths tear down what was started', () => {
     await expect(runner.run({ graph })).rejects.toBe(err);
     expect(fake.calls.synchronize).toBe(2);
     expect(runner.isFaulted).toBe(false);
-    expect(runner.memoryStats().liveAllocations).toBe(1);
+    expect(runner.memoryStats().liveAllocations).toBe(RUNNER_SLOTS);
   });
 
   test('a collector failing at teardown still finalizes every collector and frees temps', async () => {
@@ -258,7 +283,7 @@ describe('run: failure paths tear down what was started', () => {
     await expect(runner.run({ graph })).rejects.toThrow('tensorDump.reconcile failed');
     expect(runner.journal).toContain('pmu.stop');
     expect(runner.journal.filter((j) => j.endsWith('.finalize'))).toHaveLength(2);
-    expect(runner.memoryStats().liveAllocations).toBe(1);
+    expect(runner.memoryStats().liveAllocations).toBe(RUNNER_SLOTS);
   });
 
   test('runs are serial: a second run while one is in flight is a typed error', async () => {

@@ -164,8 +164,8 @@ describe('against the a2a3 simulator', () => {
       expect(runner.callableStats()).toMatchObject({ uploads: 1, prepares: 1 });
       const json = JSON.parse(fs.readFileSync(path.join(outDir, 'run.json'), 'utf8')) as { status: string; simulated: boolean };
       expect(json).toMatchObject({ status: 'ok', simulated: true });
-      // tensors 3 + arenas 2 + callable 1 + device wall 1
-      expect(runner.memoryStats().liveAllocations).toBe(7);
+      // tensors 3 + arenas 2 + callable 1 + device wall 1 + run scratch 1
+      expect(runner.memoryStats().liveAllocations).toBe(8);
     } finally {
       await runner.finalize();
       fs.rmSync(outDir, { recursive: true, force: true });

@@ -36,6 +36,7 @@ import {
   workloads,
 } from '@npurun/runner-base';
 import type { CliIo, CliOptions, DeviceRunnerBase, DeviceRunnerOptions, HalFactory, RunRequest, TaskSpec, WorkloadKernelName } from '@npurun/runner-base';
+import { idleAfterRun } from './runner-slots';
 
 /** What the shared suite needs to know about one arch package. */
 export interface ArchRunnerTarget {
@@ -63,8 +64,6 @@ export interface ArchRunnerTarget {
   };
 }
 
-/** The device-wall slot: the one allocation a runner keeps between runs (8 bytes). */
-const IDLE_AFTER_RUN = { liveBytes: 8n, liveAllocations: 1 };
 const NOTHING_LIVE: HalMemoryUsage = { liveBytes: 0n, liveAllocations: 0 };
 
 /** The kernel that hangs on purpose (see its source for why it gives up eventually). */
@@ -196,7 +195,7 @@ export function describeArchWorkloads(target: ArchRunnerTarget): void {
     });
 
     const cases = workloadNames.flatMap((w) => workloads[w].cases.map((c) => [w, c.name] as const));
-    test.each(cases)('%s / %s verifies and leaves only the device-wall slot live', async (workload, caseName) => {
+    test.each(cases)('%s / %s verifies and leaves only the runner slots live', async (workload, caseName) => {
       const result = await runWorkload(runner!, workload, { case: caseName });
       expect({
         verified: result.verified,
@@ -211,7 +210,7 @@ export function describeArchWorkloads(target: ArchRunnerTarget): void {
         expect(run.collectors).toEqual([]);
         expect(run.aicpuThreads).toBe(target.expected.aicpuLaunchThreads);
       }
-      expect(runner!.memoryStats()).toEqual(IDLE_AFTER_RUN);
+      expect(runner!.memoryStats()).toEqual(idleAfterRun(runner!));
       expect(runner!.callableStats()).toMatchObject({ liveBuffers: 0, liveCallables: 0 });
       expect(runner!.isFaulted).toBe(false);
     });
@@ -249,7 +248,7 @@ export function describeArchWorkloads(target: ArchRunnerTarget): void {
         expect(y[0]).toBe(DUMMY_TASK_VALUE);
       }
       for (const addr of [...images, ...Object.values(tensors)]) r.freeTensor(addr);
-      expect(r.memoryStats()).toEqual(IDLE_AFTER_RUN);
+      expect(r.memoryStats()).toEqual(idleAfterRun(r));
     });
 
     test('the AI Core executor was registered once for all those runs', () => {
@@ -304,13 +303,13 @@ export function describeArchLifecycle(target: ArchRunnerTarget): void {
         const result = await runWorkload(runner, 'dummy_task');
         expect(result.verified).toBe(true);
         expect([runner.acquirePooledGmHeap(), runner.acquirePooledGmSm(), runner.acquirePooledRuntimeArena()]).toEqual([heap, sm, arena]);
-        expect(runner.memoryStats()).toEqual({ liveBytes: BigInt(56 * MiB) + 8n, liveAllocations: 4 });
+        expect(runner.memoryStats()).toEqual(idleAfterRun(runner, { liveBytes: BigInt(56 * MiB), liveAllocations: 3 }));
 
         // Growing one region re-commits only that one; runtimeArenaSize 0 releases the runtime arena.
         runner.setupStaticArena(64 * MiB, 16 * MiB, 0);
         expect(runner.acquirePooledGmSm()).toBe(sm);
         expect(runner.acquirePooledRuntimeArena()).toBeNull();
-        expect(runner.memoryStats()).toEqual({ liveBytes: BigInt(80 * MiB) + 8n, liveAllocations: 3 });
+        expect(runner.memoryStats()).toEqual(idleAfterRun(runner, { liveBytes: BigInt(80 * MiB), liveAllocations: 2 }));
 
         // More than the device has: all three released, a typed error, and the runner stays usable.
         const err = (() => {
@@ -324,9 +323,9 @@ export function describeArchLifecycle(target: ArchRunnerTarget): void {
         expect(err).toBeInstanceOf(ArenaError);
         expect(err).toMatchObject({ code: RunnerErrorCode.ArenaFailed, region: 'runtimeArena' });
         expect([runner.acquirePooledGmHeap(), runner.acquirePooledGmSm(), runner.acquirePooledRuntimeArena()]).toEqual([null, null, null]);
-        expect(runner.memoryStats()).toEqual(IDLE_AFTER_RUN);
+        expect(runner.memoryStats()).toEqual(idleAfterRun(runner));
         runner.setupStaticArena(16 * MiB, 16 * MiB, 16 * MiB);
-        expect(runner.memoryStats()).toEqual({ liveBytes: BigInt(48 * MiB) + 8n, liveAllocations: 4 });
+        expect(runner.memoryStats()).toEqual(idleAfterRun(runner, { liveBytes: BigInt(48 * MiB), liveAllocations: 3 }));
         expect((await runWorkload(runner, 'dummy_task')).verified).toBe(true);
       } finally {
         await runner.finalize();
@@ -354,11 +353,11 @@ export function describeArchLifecycle(target: ArchRunnerTarget): void {
         expect(cause.message).toMatch(/AI CPU kernel 'npurun_aicpu_run' thread \d+ returned \d+/);
         // A failed run is not a timeout: temporaries are freed and the runner is not faulted.
         expect(runner.isFaulted).toBe(false);
-        expect(runner.memoryStats()).toEqual({ liveBytes: 8n + 4096n + 64n, liveAllocations: 3 });
+        expect(runner.memoryStats()).toEqual(idleAfterRun(runner, { liveBytes: 4096n + 64n, liveAllocations: 2 }));
         runner.freeTensor(image);
         runner.freeTensor(out);
         expect((await runWorkload(runner, 'dummy_task')).verified).toBe(true);
-        expect(runner.memoryStats()).toEqual(IDLE_AFTER_RUN);
+        expect(runner.memoryStats()).toEqual(idleAfterRun(runner));
       } finally {
         await runner.finalize();
       }
@@ -445,8 +444,8 @@ export function describeArchLifecycle(target: ArchRunnerTarget): void {
         const endA = Math.max(...spans.filter((s) => s.device === 0).map((s) => s.end));
         const startB = Math.min(...spans.filter((s) => s.device === 1).map((s) => s.start));
         expect(startB).toBeLessThan(endA);
-        expect(a.memoryStats()).toEqual(IDLE_AFTER_RUN);
-        expect(b.memoryStats()).toEqual(IDLE_AFTER_RUN);
+        expect(a.memoryStats()).toEqual(idleAfterRun(a));
+        expect(b.memoryStats()).toEqual(idleAfterRun(b));
       } finally {
         await Promise.all([a.finalize(), b.finalize()]);
       }

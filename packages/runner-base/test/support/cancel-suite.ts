@@ -19,13 +19,13 @@ import {
   type RunRequest,
 } from '@npurun/runner-base';
 import type { ArchRunnerTarget } from './arch-suite';
+import { idleAfterRun } from './runner-slots';
 
 jest.setTimeout(120_000);
 
 const SPIN_KERNEL_SOURCE = path.join(__dirname, 'kernels', 'spin_until_flag.cpp');
 /** The spin kernel's own give-up time: far beyond what any stop may take. */
 const SPIN_GIVE_UP_MS = 30_000;
-const IDLE_AFTER_RUN = { liveBytes: 8n, liveAllocations: 1 };
 
 interface RunJson {
   status: string;
@@ -155,12 +155,12 @@ export function describeArchCancellation(target: ArchRunnerTarget): void {
         expect(err).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
         expect(reports).toBe(1);
         expect(runner.isFaulted).toBe(false);
-        expect(runner.memoryStats()).toEqual(IDLE_AFTER_RUN); // tensors freed, callables unregistered
+        expect(runner.memoryStats()).toEqual(idleAfterRun(runner)); // tensors freed, callables unregistered
         expect(runner.callableStats()).toMatchObject({ liveBuffers: 0, liveCallables: 0 });
         expect((await runWorkload(runner, 'alternating_matmul_add')).verified).toBe(true);
         // An already aborted signal: rejected before anything is compiled or allocated.
         expect(await rejectionOf(runWorkload(runner, 'spmd_basic', { signal: AbortSignal.abort() }))).toMatchObject({ code: 'ABORT_ERR' });
-        expect(runner.memoryStats()).toEqual(IDLE_AFTER_RUN);
+        expect(runner.memoryStats()).toEqual(idleAfterRun(runner));
       } finally {
         await runner.finalize();
       }
@@ -191,7 +191,7 @@ export function describeArchCancellation(target: ArchRunnerTarget): void {
         for (const f of json.files) expect(fs.statSync(path.join(out, f.path)).size).toBe(f.bytes);
         expect(() => JSON.parse(fs.readFileSync(path.join(out, 'tensor_dump', 'tensor_dump.json'), 'utf8')) as unknown).not.toThrow();
         expect(newSpools(spoolsBefore)).toEqual([]);
-        expect(runner.memoryStats()).toEqual(IDLE_AFTER_RUN);
+        expect(runner.memoryStats()).toEqual(idleAfterRun(runner));
       } finally {
         await runner.finalize();
       }

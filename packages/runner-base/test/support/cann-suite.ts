@@ -147,6 +147,10 @@ export function describeCannRun(target: CannRunnerTarget): void {
   const { arch } = target.arch;
   const threads = target.arch.expected.aicpuLaunchThreads;
   const KARGS = target.kernelArgs.size;
+  // The run scratch region: the KernelArgs copy at its start, the image at the next 64-byte
+  // boundary; the smallest region is 4 KiB, far more than this run needs.
+  const IMAGE_OFFSET = Math.ceil(KARGS / 64) * 64;
+  const SCRATCH_BYTES = 4096;
   const fake = useFakeCann();
 
   // A failed assertion must not leave a device behind for the next test to trip over.
@@ -214,24 +218,22 @@ export function describeCannRun(target: CannRunnerTarget): void {
       expect(rendered(calls, staged, ran)).toEqual([
         'rtMalloc size=8 #3', // device wall slot, once per runner
         'aclrtMemset #3 value=0 size=8',
-        `rtMalloc size=${IMAGE_BYTES} #4`,
-        `rtMemcpy H2D size=${IMAGE_BYTES} #4`,
-        // Made just before the run is submitted (the upstream runner makes both right before they
-        // are needed; neither touches a stream): the AI Core executor's one registration, and
-        // the device KernelArgs copy's allocation.
+        // The run scratch region, once per runner while the runs fit: the device KernelArgs copy
+        // at its start, the runtime image after it (64-byte aligned).
+        `rtMalloc size=${SCRATCH_BYTES} #4`,
+        `rtMemcpy H2D size=${IMAGE_BYTES} #4+${IMAGE_OFFSET}`,
+        // Made just before the run is submitted (the upstream runner makes it right before it is
+        // needed; it touches no stream): the AI Core executor's one registration.
         `rtRegisterAllKernel magic=0x43554245 length=${fake().aicpuProgram.byteLength}`,
-        `rtMalloc size=${KARGS} #5`,
         ...withKernelArgsUpload(
           ['rtsFuncGetByName kernel=npurun_test_init', initLaunch, 'rtsFuncGetByName kernel=npurun_test_exec', execLaunch],
-          [`rtMemcpy H2D size=${KARGS} #5`], // the device KernelArgs copy
+          [`rtMemcpy H2D size=${KARGS} #4`], // the device KernelArgs copy
         ),
-        `rtKernelLaunchWithHandleV2 blocks=${BLOCK_DIM} kargs=#5 argsSize=8 schem=1 stream=s2`,
+        `rtKernelLaunchWithHandleV2 blocks=${BLOCK_DIM} kargs=#4 argsSize=8 schem=1 stream=s2`,
         'aclrtSynchronizeStreamWithTimeout stream=s1 @worker',
         'aclrtSynchronizeStreamWithTimeout stream=s2 @worker',
         'rtMemcpy D2H size=8 #3', // device wall
         'rtMemcpy D2H size=64 #2', // outputs
-        'rtFree #5',
-        'rtFree #4',
       ]);
       expect(rendered(calls, ran)).toEqual([
         'rtStreamDestroy stream=s1',
@@ -239,6 +241,7 @@ export function describeCannRun(target: CannRunnerTarget): void {
         'rtFree #1', // callable copy
         'rtFree #2', // tensor, swept
         'rtFree #3', // device wall
+        'rtFree #4', // run scratch
         'rtsBinaryUnload',
         'rtDeviceReset dev=0',
       ]);
@@ -270,7 +273,7 @@ export function describeCannRun(target: CannRunnerTarget): void {
       const calls = log.calls();
       const mallocOf = (size: number): bigint => BigInt(calls.find((c) => c.fn === 'rtMalloc' && c.args.size === String(size))?.args.ptr ?? '');
       if (ffts !== undefined) expect(ffts(kargs)).toBe(FAKE_C2C_CTRL_ADDR);
-      expect(target.kernelArgs.readField(kargs, 'runtimeArgs')).toBe(mallocOf(IMAGE_BYTES));
+      expect(target.kernelArgs.readField(kargs, 'runtimeArgs')).toBe(mallocOf(SCRATCH_BYTES) + BigInt(IMAGE_OFFSET));
       expect(target.kernelArgs.readField(kargs, 'deviceWallDataBase')).toBe(mallocOf(8));
       expect(target.kernelArgs.readField(kargs, 'enableProfilingFlag')).toBe(0);
       const hex = fnv1a64(kargs).toString(16).padStart(16, '0');
@@ -293,19 +296,15 @@ export function describeCannRun(target: CannRunnerTarget): void {
       expect(count('rtKernelLaunchWithHandleV2')).toBe(3);
       expect(count('rtsFuncGetByName')).toBe(2);
       expect(runner.aicoreRegistrations).toBe(1);
-      // Pointer symbols: #1 callable, #2 tensor, #3 device wall, then 2 per run.
+      // Pointer symbols: #1 callable, #2 tensor, #3 device wall, #4 run scratch; no run allocates.
       expect(rendered(calls, second, third)).toEqual([
         'aclrtMemset #3 value=0 size=8',
-        `rtMalloc size=${IMAGE_BYTES} #6`,
-        `rtMemcpy H2D size=${IMAGE_BYTES} #6`,
-        `rtMalloc size=${KARGS} #7`,
-        ...withKernelArgsUpload([initLaunch, execLaunch], [`rtMemcpy H2D size=${KARGS} #7`]),
-        `rtKernelLaunchWithHandleV2 blocks=${BLOCK_DIM} kargs=#7 argsSize=8 schem=1 stream=s2`,
+        `rtMemcpy H2D size=${IMAGE_BYTES} #4+${IMAGE_OFFSET}`,
+        ...withKernelArgsUpload([initLaunch, execLaunch], [`rtMemcpy H2D size=${KARGS} #4`]),
+        `rtKernelLaunchWithHandleV2 blocks=${BLOCK_DIM} kargs=#4 argsSize=8 schem=1 stream=s2`,
         'aclrtSynchronizeStreamWithTimeout stream=s1 @worker',
         'aclrtSynchronizeStreamWithTimeout stream=s2 @worker',
         'rtMemcpy D2H size=8 #3',
-        'rtFree #7',
-        'rtFree #6',
       ]);
       await runner.finalize();
     });
@@ -316,7 +315,7 @@ export function describeCannRun(target: CannRunnerTarget): void {
       const { log, runner, tensor } = await touchSession();
       runner.setupStaticArena(4096, 1024, 2048);
       await runner.runPrepared('touch', { tensor });
-      expect(runner.memoryStats().liveAllocations).toBe(6); // callable, tensor, device wall, 3 arenas
+      expect(runner.memoryStats().liveAllocations).toBe(7); // callable, tensor, device wall, run scratch, 3 arenas
       await runner.finalize();
       const calls = log.calls();
 
@@ -348,13 +347,12 @@ export function describeCannRun(target: CannRunnerTarget): void {
       const failed = log.count();
       await runner.finalize();
       const calls = log.calls();
-      // Nothing of the run was freed while the device might still use it: finalize frees it.
+      // The run's memory is the runner's (device wall, run scratch): finalize frees it with the rest.
       expect(rendered(calls, failed)).toEqual([
         'rtFree #1',
         'rtFree #2',
         'rtFree #3',
         'rtFree #4',
-        'rtFree #5',
         'rtsBinaryUnload',
         'rtDeviceReset dev=0',
       ]);
