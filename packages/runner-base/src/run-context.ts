@@ -28,9 +28,12 @@ export interface RunCollectorEntry {
 export class RunContext {
   /** The host KernelArgs struct (the arch's layout, zero-initialized); the AI CPU kernels get it by value. */
   readonly kernelArgs: Uint8Array;
-  /** Device address of the device-resident KernelArgs copy, once uploaded. */
+  /**
+   * Device address of the device-resident KernelArgs copy: placed in the runner's run scratch
+   * region in step 4, uploaded by the launch in step 7.
+   */
   kernelArgsDeviceAddr: bigint | null = null;
-  /** Device address of the runtime image copy, once uploaded (step 4). */
+  /** Device address of the runtime image copy, in the run scratch region once uploaded (step 4). */
   runtimeImageAddr: bigint | null = null;
   /** Collectors registered for this run, in registration order. */
   readonly collectors: RunCollectorEntry[] = [];

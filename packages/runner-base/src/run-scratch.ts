@@ -80,8 +80,6 @@ export interface ScratchPlacement {
 export class RunScratch {
   private addr: bigint | null = null;
   private capacity = 0;
-  private placement: ScratchPlacement | null = null;
-  private placedLayout: ScratchLayout | null = null;
 
   /** @param allocator the runner's allocator (the region shows in its stats as `runScratch`) */
   constructor(private readonly allocator: DeviceAllocator) {}
@@ -100,18 +98,14 @@ export class RunScratch {
   place(parts: ScratchParts): ScratchPlacement {
     const layout = scratchLayout(parts);
     const capacity = scratchCapacity(layout.bytes, this.capacity);
-    if (this.addr === null || capacity !== this.capacity) {
+    let base = this.addr;
+    if (base === null || capacity !== this.capacity) {
       this.release();
-      this.addr = this.allocator.alloc(capacity, 'runScratch');
+      base = this.allocator.alloc(capacity, 'runScratch');
+      this.addr = base;
       this.capacity = capacity;
     }
-    const placed = this.placedLayout;
-    if (this.placement === null || placed === null || placed.dispatch !== layout.dispatch || placed.image !== layout.image) {
-      const base = this.addr;
-      this.placement = { kernelArgsAddr: base + BigInt(layout.kernelArgs), imageAddr: base + BigInt(layout.image), dispatchAddr: base + BigInt(layout.dispatch) };
-      this.placedLayout = layout;
-    }
-    return this.placement;
+    return { kernelArgsAddr: base + BigInt(layout.kernelArgs), imageAddr: base + BigInt(layout.image), dispatchAddr: base + BigInt(layout.dispatch) };
   }
 
   /** Frees the region (a later run allocates a new one). Idempotent. */
@@ -119,8 +113,6 @@ export class RunScratch {
     const addr = this.addr;
     this.addr = null;
     this.capacity = 0;
-    this.placement = null;
-    this.placedLayout = null;
     if (addr !== null) this.allocator.free(addr);
   }
 }
