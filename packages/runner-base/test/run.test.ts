@@ -99,6 +99,21 @@ describe('run: the shared steps', () => {
     expect(runner.memoryStats().liveAllocations).toBe(RUNNER_SLOTS);
   });
 
+  test("an arch hook's ctx.allocTemp is freed when the run ends, after a success and after a failed launch", async () => {
+    const fake = new FakeHal();
+    const runner = makeRunner(fake, {}, { hookTempBytes: 256 });
+    await runner.run({ graph });
+    expect(runner.hookTemps).toHaveLength(1);
+    expect(runner.memoryStats().liveAllocations).toBe(RUNNER_SLOTS);
+    const [mallocs, frees] = [fake.calls.malloc, fake.calls.free];
+    await runner.run({ graph });
+    expect([fake.calls.malloc - mallocs, fake.calls.free - frees]).toEqual([1, 1]); // the hook's temporary, and nothing else
+    fake.fail('launchAicore', { error: new HalError('launchAicore: boom', { code: HalErrorCode.InvalidHandle, op: 'launchAicore' }) });
+    await expect(runner.run({ graph })).rejects.toThrow('launchAicore: boom');
+    expect(runner.hookTemps).toHaveLength(3);
+    expect(runner.memoryStats().liveAllocations).toBe(RUNNER_SLOTS);
+  });
+
   test('the scratch region is replaced when an image outgrows it, and the KernelArgs point into the new one', async () => {
     const fake = new FakeHal();
     const runner = makeRunner(fake);

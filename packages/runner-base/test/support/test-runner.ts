@@ -54,6 +54,8 @@ export interface TestRunnerKnobs {
   failInitDiagnosticsAfter?: number;
   /** Throw from finalizeArch. */
   failFinalizeArch?: boolean;
+  /** Bytes beforeKernelArgsUpload allocates with `ctx.allocTemp`, as an arch hook may. */
+  hookTempBytes?: number;
 }
 
 export class TestRunner extends DeviceRunnerBase {
@@ -61,6 +63,8 @@ export class TestRunner extends DeviceRunnerBase {
   readonly collectors: FakeCollector[] = [];
   /** Snapshot of the host KernelArgs at each upload hook call. */
   readonly uploads: Uint8Array[] = [];
+  /** What beforeKernelArgsUpload allocated with `ctx.allocTemp` (knob `hookTempBytes`). */
+  readonly hookTemps: bigint[] = [];
   finalizeArchCalls = 0;
 
   constructor(
@@ -108,6 +112,7 @@ export class TestRunner extends DeviceRunnerBase {
   protected override beforeKernelArgsUpload(ctx: RunContext): void {
     this.journal.push('beforeKernelArgsUpload');
     TestKernelArgs.writeField(ctx.kernelArgs, 'fftsBaseAddr', 0xf0f0n);
+    if (this.knobs.hookTempBytes !== undefined) this.hookTemps.push(ctx.allocTemp(this.knobs.hookTempBytes, 'hookTemp'));
     this.uploads.push(ctx.kernelArgs.slice());
   }
 
