@@ -66,6 +66,24 @@ describe.each(['a2a3sim', 'a5sim'] as const)('synchronizeStreams on %s', (platfo
     await device.synchronizeStreams([a, b], 10_000); // the failure was reported once
   });
 
+  test('a wait settles once its own work is done, while a later wait on the stream needs more', async () => {
+    const a = device.createStream();
+    const out = device.malloc(64);
+    device.memset(out, 0, 64);
+    device.launchAicpu(a, program, 'sleep_ms', 1, sleep(20));
+    const first = device.synchronizeStreams([a], 10_000); // needs the first item only
+    device.launchAicpu(a, program, 'sleep_ms', 1, sleep(400));
+    device.launchAicpu(a, program, 'record_identity', 1, new BigUint64Array([out]));
+    const second = device.synchronizeStreams([a], 10_000); // needs all three
+    await first;
+    const ids = new Uint32Array(2);
+    device.copyFromDevice(ids, out);
+    expect(Array.from(ids)).toEqual([0, 0]); // the later work had not ended: no signal was held back for it
+    await second;
+    device.copyFromDevice(ids, out);
+    expect(Array.from(ids)).toEqual([0, 1]);
+  });
+
   test('the first failure in the order given is the one reported', async () => {
     const a = device.createStream();
     const b = device.createStream();

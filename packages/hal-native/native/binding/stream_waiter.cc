@@ -43,6 +43,7 @@ void StreamWaiter::wait(const std::vector<StreamId>& streams, uint32_t timeoutMs
     backend_->beginProgressWait();  // before the first poll: no completion can slip in between
     watching_ = true;
   }
+  askForWakeAt(*p);
   if (poll(*p) || loop_ == nullptr) {
     finish(*p, false);
     if (pending_.empty()) {
@@ -69,6 +70,22 @@ void StreamWaiter::wait(const std::vector<StreamId>& streams, uint32_t timeoutMs
   if (pending_.empty()) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
   pending_.push_back(std::move(p));
   rearmTimer();
+}
+
+void StreamWaiter::askForWakeAt(const Pending& p) {
+  for (size_t i = 0; i < p.streams.size(); ++i) {
+    if (p.done[i]) continue;
+    uint64_t target = p.targets[i];
+    // The earliest need of any open wait on the same stream: a later target would hold back its signal.
+    for (const auto& other : pending_) {
+      for (size_t j = 0; j < other->streams.size(); ++j) {
+        // Completion counts wrap: compare their distance, not their values.
+        const bool sooner = static_cast<int32_t>(static_cast<uint32_t>(other->targets[j]) - static_cast<uint32_t>(target)) < 0;
+        if (other->streams[j] == p.streams[i] && !other->done[j] && sooner) target = other->targets[j];
+      }
+    }
+    backend_->wakeProgressAt(p.streams[i], target);
+  }
 }
 
 bool StreamWaiter::poll(Pending& p) {

@@ -48,6 +48,8 @@ class StreamWaiter {
   void check();
   // check() from a libuv callback, in a callback scope (see asyncContext_).
   void checkFromLoop();
+  // Tells the backend what the open waits need of each stream of `p`, so it signals only then.
+  void askForWakeAt(const Pending& p);
   bool poll(Pending& p);
   void finish(Pending& p, bool timedOut);
   void rearmTimer();

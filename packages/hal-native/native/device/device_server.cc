@@ -249,9 +249,9 @@ void DeviceServer::failStreamItem(uint32_t slot, ErrorCode code, const std::stri
     copyName(s.failMessage, sizeof s.failMessage, message.c_str());
     wire::storeRelease(&s.failed, 1);
   }
-  __atomic_fetch_add(&s.completed, 1u, __ATOMIC_ACQ_REL);
+  const uint32_t completed = __atomic_add_fetch(&s.completed, 1u, __ATOMIC_ACQ_REL);
   wire::futexWakeAll(&s.completed);
-  wire::notifyHost(control_, wire::kNotifyFd);
+  wire::notifyHost(control_, &s, completed, wire::kNotifyFd);
 }
 
 void DeviceServer::launchAicore(const wire::LaunchAicoreCommand& c) {

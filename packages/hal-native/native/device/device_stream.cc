@@ -26,9 +26,9 @@ void DeviceStream::enqueue(Work work) {
 }
 
 void DeviceStream::complete() {
-  __atomic_fetch_add(&slot_->completed, 1u, __ATOMIC_ACQ_REL);
+  const uint32_t completed = __atomic_add_fetch(&slot_->completed, 1u, __ATOMIC_ACQ_REL);
   wire::futexWakeAll(&slot_->completed);
-  wire::notifyHost(control_, wire::kNotifyFd);
+  wire::notifyHost(control_, slot_, completed, wire::kNotifyFd);
 }
 
 void DeviceStream::runLoop() {
@@ -57,7 +57,7 @@ void DeviceStream::runLoop() {
   queue_.clear();
   wire::storeRelease(&slot_->exited, 1);
   wire::futexWakeAll(&slot_->completed);
-  wire::notifyHost(control_, wire::kNotifyFd);
+  if (wire::hostWaits(control_)) wire::signalHost(wire::kNotifyFd);
 }
 
 void DeviceStream::stop() {

@@ -374,6 +374,19 @@ void SimBackend::beginProgressWait() {
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+void SimBackend::wakeProgressAt(StreamId id, uint64_t target) {
+  uint32_t slot = 0;
+  try {
+    slot = streamSlot(id, "synchronize");
+  } catch (const HalException&) {
+    return;  // the wait's poll reports the unknown stream
+  }
+  if (auto process = currentProcess()) {
+    __atomic_store_n(&process->control()->streams[slot].wakeAt, static_cast<uint32_t>(target), __ATOMIC_SEQ_CST);
+  }
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);  // before the wait's first poll reads the counters
+}
+
 void SimBackend::endProgressWait() {
   if (progressWaits_ > 0 && --progressWaits_ == 0) {
     if (auto process = currentProcess()) __atomic_store_n(&process->control()->hostWaiting, 0u, __ATOMIC_SEQ_CST);

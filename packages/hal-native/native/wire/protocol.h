@@ -18,7 +18,7 @@
 
 namespace npurun::wire {
 
-constexpr uint32_t kProtocolVersion = 1;
+constexpr uint32_t kProtocolVersion = 2;
 constexpr uint32_t kControlMagic = 0x4e505244;  // "NPRD"
 
 // File descriptors the device process finds at start.
@@ -43,11 +43,14 @@ constexpr uint32_t kMaxAicpuArgsBytes = 64 * 1024;
 
 // ---------------------------------------------------------------- control block
 
-// One stream's progress. `submitted` is written by the host only, `completed` by the device only;
-// both count work items and wrap. The host waits on `completed` (a futex word).
+// One stream's progress. `submitted` and `wakeAt` are written by the host only, `completed` by the
+// device only; all count work items and wrap. The host waits on `completed` (a futex word).
 struct alignas(64) StreamSlot {
   uint32_t submitted;
   uint32_t completed;
+  // The completion count the host's event-loop wait needs before a signal is worth its wake-up
+  // (see notifyHost). Only ever at or below what any open wait needs: a stale value signals early.
+  uint32_t wakeAt;
   uint32_t stop;    // raised by the host; device code polls it (NPURUN_SHOULD_STOP)
   uint32_t exited;  // the device's stream thread has returned (after a destroy or reset)
   uint32_t failed;  // a work item failed; later items are skipped until the host reports it
@@ -223,15 +226,32 @@ constexpr size_t kMaxCommandBytes = sizeof(ProtectBatch) > sizeof(LaunchAicpuCom
                                         ? sizeof(ProtectBatch)
                                         : sizeof(LaunchAicpuCommand) + kMaxAicpuArgsBytes;
 
-// Signals the host after stream progress, when it waits. Both sides order their store before their
-// load (the host: hostWaiting, then the counters; the device: the counters, then hostWaiting), so
-// no completion goes unnoticed.
-inline void notifyHost(ControlBlock* control, int notifyFd) {
+// Signals the host when it waits, whatever a stream reached (a stream thread ended). Both sides
+// order their store before their load (the host: hostWaiting and wakeAt, then the counters; the
+// device: the counters, then hostWaiting and wakeAt), so no progress a wait needs goes unnoticed.
+inline bool hostWaits(const ControlBlock* control) {
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
-  if (__atomic_load_n(&control->hostWaiting, __ATOMIC_SEQ_CST) == 0) return;
+  return __atomic_load_n(&control->hostWaiting, __ATOMIC_SEQ_CST) != 0;
+}
+inline void signalHost(int notifyFd) {
   const uint64_t one = 1;
   // A full counter (never in practice) already means "readable": the wake-up is not lost.
   [[maybe_unused]] const auto written = ::write(notifyFd, &one, sizeof one);
+}
+
+// Whether a stream that has now completed `completed` items should wake a waiting host: only once
+// the count reaches what the host's wait needs. A run's AI CPU stream completes its init kernel
+// long before the run kernel; waking the host for it costs a wake-up and a poll for nothing.
+inline bool completionWakesHost(uint32_t completed, uint32_t wakeAt) {
+  return static_cast<int32_t>(completed - wakeAt) >= 0;
+}
+
+// Signals the host after a stream completed a work item, when it waits and the stream has reached
+// what it waits for.
+inline void notifyHost(ControlBlock* control, const StreamSlot* slot, uint32_t completed, int notifyFd) {
+  if (!hostWaits(control)) return;
+  if (!completionWakesHost(completed, __atomic_load_n(&slot->wakeAt, __ATOMIC_SEQ_CST))) return;
+  signalHost(notifyFd);
 }
 
 // Exit status of a device process that recorded a fault and ended itself.
