@@ -45,6 +45,7 @@ const TENSOR_PLACEHOLDER = 0x5e00_0001_0000_0000n;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 // The dummy_task callable's kernel table, in the order its tasks refer to (DUMMY_TASK_KERNELS).
 const KERNEL_NAMES = [];
@@ -95,17 +96,24 @@ async function driverRound(binary, dir, runs, warmup) {
   const { stdout } = await promisify(execFile)(binary, [dir, String(runs), String(warmup)], { maxBuffer: 64 << 20, env });
   const samples = stdout.trim().split('\n').map((line) => line.split(' ').map(Number));
   if (samples.length !== runs) throw new Error(`driver printed ${samples.length} samples, expected ${runs}`);
-  return samples.map(([overheadNs, wallNs, deviceNs]) => ({ overheadUs: overheadNs / 1e3, wallUs: wallNs / 1e3, deviceUs: deviceNs / 1e3 }));
+  return samples.map(([overheadNs, wallNs, deviceNs, cpuNs]) => ({ overheadUs: overheadNs / 1e3, wallUs: wallNs / 1e3, deviceUs: deviceNs / 1e3, cpuUs: cpuNs / 1e3 }));
 }
 
 /** `runs` timed runs of the request through the runner; per-run samples in µs. */
 async function runnerRound(runner, request, runs) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
+    const cpu0 = process.cpuUsage(); // this process's threads, outside the timed window as the driver reads it
     const t0 = process.hrtime.bigint();
     const result = await runner.run(request);
     const wallNs = process.hrtime.bigint() - t0;
-    samples.push({ overheadUs: Number(wallNs - result.deviceWallNs) / 1e3, wallUs: Number(wallNs) / 1e3, deviceUs: Number(result.deviceWallNs) / 1e3 });
+    const cpu = process.cpuUsage(cpu0);
+    samples.push({
+      overheadUs: Number(wallNs - result.deviceWallNs) / 1e3,
+      wallUs: Number(wallNs) / 1e3,
+      deviceUs: Number(result.deviceWallNs) / 1e3,
+      cpuUs: cpu.user + cpu.system,
+    });
   }
   return samples;
 }
@@ -165,7 +173,9 @@ async function main() {
     if (y[0] !== DUMMY_TASK_VALUE) throw new Error(`the runner's runs did not do the work: Y[0] = ${y[0]}`);
 
     const describe = (label, xs) =>
-      console.log(`  ${label.padEnd(8)} overhead µs: p10 ${percentile(xs.map((s) => s.overheadUs), 0.1).toFixed(1)}  median ${median(xs.map((s) => s.overheadUs)).toFixed(1)}  p90 ${percentile(xs.map((s) => s.overheadUs), 0.9).toFixed(1)}   device wall median ${median(xs.map((s) => s.deviceUs)).toFixed(1)} µs`);
+      console.log(
+        `  ${label.padEnd(8)} overhead µs: p10 ${percentile(xs.map((s) => s.overheadUs), 0.1).toFixed(1)}  median ${median(xs.map((s) => s.overheadUs)).toFixed(1)}  p90 ${percentile(xs.map((s) => s.overheadUs), 0.9).toFixed(1)}   device wall median ${median(xs.map((s) => s.deviceUs)).toFixed(1)} µs   host process CPU mean ${mean(xs.map((s) => s.cpuUs)).toFixed(1)} µs/run`,
+      );
     console.log(`dummy_task (${SHAPE}), blockDim ${blockDim}, ${aicpuThreads} AI CPU threads, ${ROUNDS} x ${RUNS_PER_ROUND} runs per side:`);
     describe('runner', ts);
     describe('compiled', compiled);
@@ -179,6 +189,9 @@ async function main() {
       againstDriver('A2A3Runner.run() host overhead with the graph compiled once (compileGraph), dummy_task single_dummy, a2a3sim', compiled, 'overheadUs'),
       againstDriver(`A2A3Runner.run() host overhead, the first ${RUNS_PER_ROUND} runs of a fresh runner (V8 still compiling), dummy_task single_dummy, a2a3sim`, cold, 'overheadUs'),
       againstDriver('A2A3Runner.run() wall time, dummy_task single_dummy, a2a3sim', ts, 'wallUs'),
+      // The CPU the caller's process spends per run (all its threads; the device process is not
+      // counted): less exposed than the overhead to this VM's scheduling delays.
+      measure('A2A3Runner.run() host process CPU per run (mean), compiled graph, dummy_task single_dummy, a2a3sim', mean(compiled.map((s) => s.cpuUs)), 'µs/run', DRIVER, mean(native.map((s) => s.cpuUs))),
     ];
     writeResults(path.join(__dirname, 'results.json'), results);
     console.log(`bench took ${((Date.now() - started) / 1000).toFixed(1)} s`);
