@@ -171,6 +171,7 @@ class NativeDevice implements HalDevice {
         throw invalid(op, `kernelArgsUpload must be 'beforeAicpuLaunch' or 'beforeAicoreLaunch', got ${String(upload)}`);
       }
       const streams = [aicpuStream, aicoreStream];
+      const uploads = flatUploads(op, run.uploads);
       return native
         .submitRun(
           aicpuStream.id,
@@ -186,6 +187,7 @@ class NativeDevice implements HalDevice {
           aicore.blockDim,
           run.timeoutMs,
           run.deviceWallAddr,
+          uploads,
         )
         .catch((error: unknown) => {
           throw withSubmitStreams(error, streams);
@@ -237,6 +239,21 @@ function withStreams(error: unknown, streams: readonly HalStream[]): unknown {
   const timedOut = Array.isArray(e.timedOut) ? e.timedOut.map(byId).filter((s): s is HalStream => s !== undefined) : [];
   const result: StreamsSyncError = Object.assign(error, { stream: failed, timedOut });
   return result;
+}
+
+/** A submission's uploads as the addon takes them: address, bytes, address, bytes, … */
+function flatUploads(op: string, uploads: unknown): (bigint | ArrayBufferView)[] {
+  if (uploads === undefined) return [];
+  if (!Array.isArray(uploads)) throw invalid(op, 'uploads must be an array of { addr, bytes }');
+  const flat = new Array<bigint | ArrayBufferView>(uploads.length * 2);
+  for (let i = 0; i < uploads.length; i++) {
+    const u: unknown = uploads[i];
+    const { addr, bytes } = (typeof u === 'object' && u !== null ? u : {}) as { addr?: unknown; bytes?: unknown };
+    if (typeof addr !== 'bigint' || !ArrayBuffer.isView(bytes)) throw invalid(op, `uploads[${i}] must be { addr: bigint, bytes: ArrayBufferView }`);
+    flat[2 * i] = addr;
+    flat[2 * i + 1] = bytes;
+  }
+  return flat;
 }
 
 function invalid(op: string, message: string): HalError {

@@ -40,6 +40,7 @@ export interface NativeDeviceHandle {
     blockDim: number,
     timeoutMs: number,
     deviceWallAddr: bigint,
+    uploads: readonly (bigint | ArrayBufferView)[],
   ): Promise<bigint>;
   mapToHost(addr: bigint, size: number | bigint): ArrayBuffer;
   unmapFromHost(addr: bigint): void;

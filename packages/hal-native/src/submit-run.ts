@@ -15,6 +15,7 @@ export async function submitRunStepwise(device: HalDevice, run: RunSubmission): 
   const launched: HalStream[] = [];
   const { aicpu, aicore } = run;
   try {
+    for (const u of run.uploads ?? []) device.copyToDevice(u.addr, u.bytes);
     if (run.kernelArgsUpload === 'beforeAicpuLaunch') device.copyToDevice(run.kernelArgsAddr, run.kernelArgs);
     device.launchAicpu(aicpu.stream, aicpu.program, aicpu.initKernel, 1, run.kernelArgs);
     launched.push(aicpu.stream);

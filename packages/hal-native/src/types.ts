@@ -115,6 +115,14 @@ export interface StreamsSyncError extends HalError {
   readonly timedOut: readonly HalStream[];
 }
 
+/** One host-to-device copy a {@link RunSubmission} makes before its launches. */
+export interface RunUpload {
+  /** Destination device address. */
+  readonly addr: bigint;
+  /** The bytes to copy there. */
+  readonly bytes: ArrayBufferView;
+}
+
 /**
  * One run's device work, submitted with {@link HalDevice.submitRun} once its graph is encoded and
  * the device copy of its KernelArgs allocated.
@@ -134,6 +142,12 @@ export interface RunSubmission {
     readonly binary: AicoreBinary;
     readonly blockDim: number;
   };
+  /**
+   * Bytes written to device memory before anything launches, in this order (a run's runtime image,
+   * the zeroed device-wall slot). Each `addr` must lie, with its `bytes`, inside device memory the
+   * caller owns; a failed upload rejects in the `launch` phase with nothing launched.
+   */
+  readonly uploads?: readonly RunUpload[];
   /** The host KernelArgs: the AI CPU kernels' argument block (by value) and the device copy's content. */
   readonly kernelArgs: ArrayBufferView;
   /** Where the device copy of `kernelArgs` is uploaded (an allocation of at least its size). */
@@ -241,7 +255,7 @@ export interface HalDevice {
   launchAicpu(stream: HalStream, program: AicpuProgram, kernelName: string, threads: number, args: ArrayBufferView): void;
 
   /**
-   * One run's device work in one call: uploads the KernelArgs copy at its point, launches the AI
+   * One run's device work in one call: makes the run's uploads, uploads the KernelArgs copy at its point, launches the AI
    * CPU init and run kernels and the AI Core executor, waits for both streams under one deadline,
    * and reads the device wall. The same vendor calls as making those calls in turn (see
    * {@link submitRunStepwise}), but one crossing into the addon and one promise; the simulator also

@@ -79,6 +79,28 @@ describe.each(['a2a3sim', 'a5sim'] as const)('a run on %s', (platform) => {
       run.aicore.stream.destroy();
     });
 
+    test('the uploads land, in order, before anything launches', async () => {
+      const run: RunSubmission = {
+        ...submission(),
+        uploads: [
+          { addr: log, bytes: new Uint32Array([9, 9, 9, 9]) },
+          { addr: log, bytes: new Uint32Array([5]) }, // the later upload wins
+        ],
+      };
+      await submit(device, run);
+      const [init, threads, , unused] = readLog();
+      expect(init).toBe(6); // the init kernel added its 1 to the uploaded 5
+      expect(threads).toBe(3);
+      expect(unused).toBe(9);
+    });
+
+    test('a failed upload rejects in the launch phase with nothing launched', async () => {
+      const run: RunSubmission = { ...submission(), uploads: [{ addr: log, bytes: new Uint32Array([5]) }, { addr: 0x10n, bytes: new Uint8Array(8) }] };
+      const err = await rejection<SubmitRunError>(submit(device, run));
+      expect(err).toMatchObject({ phase: 'launch', code: HalErrorCode.InvalidAddress, launched: [] });
+      expect(readLog()).toEqual([5, 0, 0, 0]); // the first upload was made; no kernel ran
+    });
+
     test('an unreadable device wall rejects in the read phase, after the work finished', async () => {
       const run = { ...submission(), deviceWallAddr: 0x10n };
       const err = await rejection<SubmitRunError>(submit(device, run));
@@ -119,6 +141,9 @@ describe.each(['a2a3sim', 'a5sim'] as const)('a run on %s', (platform) => {
         [{ ...run, aicpu: { ...run.aicpu, program: other.loadAicpuProgram(aicpuKernels) } }, /aicpu\.program is not an AI CPU program of this device/],
         [{ ...run, kernelArgsUpload: 'later' as RunSubmission['kernelArgsUpload'] }, /kernelArgsUpload must be/],
         [{ ...run, timeoutMs: -1 }, /timeoutMs/],
+        [{ ...run, uploads: {} as RunSubmission['uploads'] }, /uploads must be an array/],
+        [{ ...run, uploads: [{ addr: 16, bytes: new Uint8Array(1) }] as unknown as RunSubmission['uploads'] }, /uploads\[0\] must be/],
+        [{ ...run, uploads: [{ addr: 16n, bytes: [1] }] as unknown as RunSubmission['uploads'] }, /uploads\[0\] must be/],
       ];
       for (const [r, message] of bad) {
         const err = await rejection<SubmitRunError>(device.submitRun(r));

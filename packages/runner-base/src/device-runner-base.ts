@@ -202,6 +202,8 @@ const DEFAULT_AICPU_INIT_KERNEL = 'npurun_aicpu_init';
 const DEFAULT_AICPU_RUN_KERNEL = 'npurun_aicpu_run';
 /** How often a run with `onProgress` samples the simulator's finished-task counter. */
 const PROGRESS_INTERVAL_MS = 100;
+/** What a run's launch writes to the device-wall slot first, so a wall the AI CPU never wrote reads 0. */
+const ZEROED_DEVICE_WALL = new Uint8Array(8);
 
 /** The device-side state a runner holds once initialized. */
 interface DeviceState {
@@ -880,19 +882,19 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   }
 
   /**
-   * Shared step 2 (part): makes sure the 8-byte device-wall slot exists (once per runner) and
-   * zeroes it, so a run whose AI CPU never writes it reads 0, not the previous run's value.
+   * Shared step 2 (part): makes sure the 8-byte device-wall slot exists (once per runner). The
+   * launch zeroes it (its first upload), so a run whose AI CPU never writes it reads 0, not the
+   * previous run's value.
    */
   private ensureDeviceWall(state: DeviceState): bigint {
     if (state.deviceWall === null) state.deviceWall = state.allocator.alloc(8, 'deviceWall');
-    state.allocator.memset(state.deviceWall, 0, 8);
     return state.deviceWall;
   }
 
   /**
    * Shared step 4: places the run's own parts in the runner's scratch region (the device KernelArgs
-   * copy, the runtime image, the simulator's dispatch block), copies the image and the dispatch
-   * block there, and publishes `runtimeArgs`, `logLevel`, `logInfoV`, `deviceId` and
+   * copy, the runtime image, the simulator's dispatch block), queues the image and the dispatch
+   * block as uploads of the launch (`ctx.launchUploads`), and publishes `runtimeArgs`, `logLevel`, `logInfoV`, `deviceId` and
    * `deviceWallDataBase` (and, on the simulator, `regs`) into the host KernelArgs through the
    * arch's layout.
    */
@@ -902,7 +904,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     const dispatch = state.device.properties.simulated ? this.simDispatchBlock(ctx) : undefined;
     const at = state.scratch.place({ kernelArgs: ctx.kernelArgs.byteLength, image: image.byteLength, dispatch: dispatch?.byteLength ?? 0 });
     ctx.kernelArgsDeviceAddr = at.kernelArgsAddr;
-    state.allocator.copyToDevice(at.imageAddr, image);
+    ctx.launchUploads.push({ addr: at.imageAddr, bytes: image });
     ctx.runtimeImageAddr = at.imageAddr;
     const k = this.spec.kernelArgs;
     k.writeField(ctx.kernelArgs, 'runtimeArgs', at.imageAddr);
@@ -911,7 +913,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     k.writeField(ctx.kernelArgs, 'deviceId', this.deviceId);
     k.writeField(ctx.kernelArgs, 'deviceWallDataBase', state.deviceWall!);
     if (dispatch !== undefined) {
-      state.allocator.copyToDevice(at.dispatchAddr, dispatch);
+      ctx.launchUploads.push({ addr: at.dispatchAddr, bytes: dispatch });
       ctx.simDispatchAddr = at.dispatchAddr;
       k.writeField(ctx.kernelArgs, 'regs', at.dispatchAddr);
     }
@@ -986,8 +988,9 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   }
 
   /**
-   * Shared step 7: the run's device work in one HAL call (`submitRun`): the KernelArgs copy is
-   * uploaded at the arch's point, the AI CPU init and run kernels and the AI Core executor are
+   * Shared step 7: the run's device work in one HAL call (`submitRun`): the device-wall slot is
+   * zeroed and the run's uploads made (the runtime image, the simulator's dispatch block), the
+   * KernelArgs copy is uploaded at the arch's point, the AI CPU init and run kernels and the AI Core executor are
    * launched, both streams are waited for under the run's deadline, and the device wall is read.
    *
    * @returns the device wall, in ns
@@ -1002,6 +1005,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
         threads: ctx.settings.aicpuThreads,
       },
       aicore: { stream: state.aicoreStream, binary: this.aicoreExecutor.handle(state.device), blockDim: ctx.settings.blockDim },
+      uploads: [{ addr: state.deviceWall!, bytes: ZEROED_DEVICE_WALL }, ...ctx.launchUploads],
       kernelArgs: ctx.kernelArgs,
       kernelArgsAddr: this.kernelArgsCopyAddr(ctx),
       kernelArgsUpload: this.spec.kernelArgsUpload,

@@ -3,6 +3,7 @@
  * collectors, and the temporary device buffers the run frees when it ends.
  */
 import type { CollectorSummary, RunCollector } from '@npurun/collectors';
+import type { RunUpload } from '@npurun/hal-native';
 import type { DeviceAllocator } from './device-allocator';
 import type { RuntimeImage } from './runtime-image/encode';
 import type { DeviceReadback, DiagnosticsOptions, RunProgress, RunTag } from './run-types';
@@ -33,8 +34,14 @@ export class RunContext {
    * region in step 4, uploaded by the launch in step 7.
    */
   kernelArgsDeviceAddr: bigint | null = null;
-  /** Device address of the runtime image copy, in the run scratch region once uploaded (step 4). */
+  /** Device address of the runtime image copy: placed in the run scratch region in step 4, uploaded by the launch in step 7. */
   runtimeImageAddr: bigint | null = null;
+  /**
+   * Host-to-device copies the launch makes (step 7), in order, before anything starts: the runtime
+   * image and, on the simulator, the dispatch block (step 4 adds them). They travel with the launch
+   * in one call into the device layer instead of one call each.
+   */
+  readonly launchUploads: RunUpload[] = [];
   /** Collectors registered for this run, in registration order. */
   readonly collectors: RunCollectorEntry[] = [];
   /** Files written by the run. */
@@ -43,7 +50,7 @@ export class RunContext {
   readonly summaries: CollectorSummary[] = [];
   /** Extra `run.json` fields the arch or collectors add (merged at the top level). */
   readonly runInfo: Record<string, unknown> = {};
-  /** Device address of the simulator's dispatch block of this run, once uploaded. */
+  /** Device address of the simulator's dispatch block of this run (placed in step 4, uploaded by the launch). */
   simDispatchAddr: bigint | null = null;
   /** Whether the launches were submitted (step 7 reached the device). */
   launched = false;

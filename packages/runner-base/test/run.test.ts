@@ -79,9 +79,9 @@ describe('run: the shared steps', () => {
     const runner = makeRunner(fake, {}, { upload });
     await runner.run({ graph });
     const interesting = fake.log.filter((op) => op === 'launchAicpu' || op === 'launchAicore' || op === 'copyToDevice');
-    // the first copies are the runtime image and (the fake is a simulator) the sim dispatch block
-    // (step 4); then the KernelArgs copy sits where the arch says
-    expect(interesting.slice(2)).toEqual(order);
+    // the launch's first copies are the zeroed device wall, the runtime image and (the fake is a
+    // simulator) the sim dispatch block; then the KernelArgs copy sits where the arch says
+    expect(interesting.slice(3)).toEqual(order);
   });
 
   test("a run's own device memory is the runner's: the device-wall slot and one scratch region, allocated once", async () => {

@@ -344,8 +344,9 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
   }
 
   // submitRun(aicpuStream, program, initKernel, runKernel, aicpuThreads, kernelArgs, kernelArgsAddr,
-  //           uploadBeforeAicpu, aicoreStream, binary, blockDim, timeoutMs, deviceWallAddr)
-  // One run's device work in one call: uploads the KernelArgs copy and launches (Backend::launchRun),
+  //           uploadBeforeAicpu, aicoreStream, binary, blockDim, timeoutMs, deviceWallAddr, uploads)
+  // One run's device work in one call: makes the run's uploads (`uploads`: address, bytes, …, in
+  // order), uploads the KernelArgs copy and launches (Backend::launchRun),
   // waits for what launched under one deadline, then reads the 8-byte device wall. Resolves with the
   // wall (a BigInt); rejects with a HalError whose `phase` says which step failed: "launch" (with
   // `launched`, the stream ids already running, and `waitError` when waiting for them failed too),
@@ -370,11 +371,20 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
       run.blockDim = toUint32(info[10], op, "aicore.blockDim", 0, kMaxHandle);
       const uint32_t timeoutMs = toUint32(info[11], op, "timeoutMs", 0, 24u * 3600u * 1000u);
       const uint64_t wallAddr = toAddress(info[12], op, "deviceWallAddr");
+      if (!info[13].IsArray()) throw HalException(ErrorCode::InvalidArgument, op, std::string(op) + ": uploads must be an array");
+      const Napi::Array flat = info[13].As<Napi::Array>();
+      const uint32_t uploadCount = flat.Length() / 2;
+      std::vector<std::pair<uint64_t, Bytes>> uploads;
+      uploads.reserve(uploadCount);
+      for (uint32_t i = 0; i < uploadCount; ++i) {
+        uploads.emplace_back(toAddress(flat.Get(2 * i), op, "uploads[].addr"), toView(flat.Get(2 * i + 1), op, "uploads[].bytes"));
+      }
       Backend& backend = live(op);
 
       std::vector<StreamId> launched;
       std::shared_ptr<HalException> launchError;
       try {
+        for (const auto& [addr, bytes] : uploads) backend.copyToDevice(addr, bytes.data, bytes.size);
         backend.launchRun(run, &launched);
       } catch (const std::exception&) {
         launchError = std::make_shared<HalException>(handledAsHalException(op));

@@ -217,14 +217,15 @@ export function describeCannRun(target: CannRunnerTarget): void {
       expect(rendered(calls, prepared, staged)).toEqual(['rtMalloc size=64 #2', 'rtMemcpy H2D size=64 #2']);
       expect(rendered(calls, staged, ran)).toEqual([
         'rtMalloc size=8 #3', // device wall slot, once per runner
-        'aclrtMemset #3 value=0 size=8',
         // The run scratch region, once per runner while the runs fit: the device KernelArgs copy
         // at its start, the runtime image after it (64-byte aligned).
         `rtMalloc size=${SCRATCH_BYTES} #4`,
-        `rtMemcpy H2D size=${IMAGE_BYTES} #4+${IMAGE_OFFSET}`,
         // Made just before the run is submitted (the upstream runner makes it right before it is
         // needed; it touches no stream): the AI Core executor's one registration.
         `rtRegisterAllKernel magic=0x43554245 length=${fake().aicpuProgram.byteLength}`,
+        // The launch's uploads: the zeroed device wall, then the runtime image.
+        'rtMemcpy H2D size=8 #3',
+        `rtMemcpy H2D size=${IMAGE_BYTES} #4+${IMAGE_OFFSET}`,
         ...withKernelArgsUpload(
           ['rtsFuncGetByName kernel=npurun_test_init', initLaunch, 'rtsFuncGetByName kernel=npurun_test_exec', execLaunch],
           [`rtMemcpy H2D size=${KARGS} #4`], // the device KernelArgs copy
@@ -298,7 +299,7 @@ export function describeCannRun(target: CannRunnerTarget): void {
       expect(runner.aicoreRegistrations).toBe(1);
       // Pointer symbols: #1 callable, #2 tensor, #3 device wall, #4 run scratch; no run allocates.
       expect(rendered(calls, second, third)).toEqual([
-        'aclrtMemset #3 value=0 size=8',
+        'rtMemcpy H2D size=8 #3',
         `rtMemcpy H2D size=${IMAGE_BYTES} #4+${IMAGE_OFFSET}`,
         ...withKernelArgsUpload([initLaunch, execLaunch], [`rtMemcpy H2D size=${KARGS} #4`]),
         `rtKernelLaunchWithHandleV2 blocks=${BLOCK_DIM} kargs=#4 argsSize=8 schem=1 stream=s2`,
@@ -482,7 +483,6 @@ export function describeCannFailures(target: CannRunnerTarget): void {
         'rtsBinaryLoadFromFile',
         'rtMalloc',
         'rtMemcpy',
-        'aclrtMemset',
         'rtsFuncGetByName',
         'rtsLaunchCpuKernel',
         'rtRegisterAllKernel',
