@@ -143,8 +143,8 @@ export interface RunSubmission {
     readonly blockDim: number;
   };
   /**
-   * Bytes written to device memory before anything launches, in this order (a run's runtime image,
-   * the zeroed device-wall slot). Each `addr` must lie, with its `bytes`, inside device memory the
+   * Bytes written to device memory before anything launches, in the order given (the runner's: the
+   * zeroed device-wall slot, then the runtime image). Each `addr` must lie, with its `bytes`, inside device memory the
    * caller owns; a failed upload rejects in the `launch` phase with nothing launched.
    */
   readonly uploads?: readonly RunUpload[];
