@@ -2,6 +2,7 @@
 // say which step failed — and submitRunStepwise, the same made of the device's individual calls.
 import { HalErrorCode } from '../src/errors';
 import { openDevice } from '../src/device';
+import { loadBinding } from '../src/native';
 import { submitRunStepwise } from '../src/submit-run';
 import type { AicoreBinary, AicpuProgram, HalDevice, RunSubmission, SubmitRunError } from '../src/types';
 import { testProgram } from './support/programs';
@@ -163,4 +164,30 @@ describe.each(['a2a3sim', 'a5sim'] as const)('a run on %s', (platform) => {
     expect(err.code).toBe(HalErrorCode.DeviceClosed);
     device = openDevice({ platform, sim: { memoryBytes: 16 * 1024 * 1024 } }); // for afterEach
   });
+});
+
+test('the addon itself refuses uploads that are not address, bytes pairs (nothing runs)', () => {
+  const { NativeDevice } = loadBinding();
+  const raw = new NativeDevice({ platform: 'a2a3sim', deviceId: 0, simMemoryBytes: 16 * 1024 * 1024 });
+  try {
+    const aicpuStream = raw.createStream();
+    const aicoreStream = raw.createStream();
+    const program = raw.loadAicpuProgram(aicpuKernels);
+    const binary = raw.registerAicoreBinary(runAicore);
+    const wall = raw.malloc(8);
+    const target = raw.malloc(8);
+    raw.memset(target, 0, 8);
+    const args = new Uint8Array(24);
+    const submit = (uploads: (bigint | ArrayBufferView)[]): Promise<bigint> =>
+      raw.submitRun(aicpuStream, program, 'run_init', 'run_exec', 1, args, raw.malloc(24), true, aicoreStream, binary, 1, 5000, wall, uploads);
+    // Argument errors are thrown synchronously by the addon (the JS wrapper turns them into rejections).
+    expect(() => submit([target, new Uint8Array(8).fill(7), target])).toThrow(
+      expect.objectContaining({ code: HalErrorCode.InvalidArgument, message: expect.stringMatching(/uploads must hold address, bytes pairs \(got 3 elements\)/) }),
+    );
+    const left = new Uint8Array(8);
+    raw.copyFromDevice(left, target);
+    expect([...left]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]); // the first pair was not copied either
+  } finally {
+    raw.close();
+  }
 });

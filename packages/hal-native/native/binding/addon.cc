@@ -373,6 +373,9 @@ class NativeDevice : public Napi::ObjectWrap<NativeDevice> {
       const uint64_t wallAddr = toAddress(info[12], op, "deviceWallAddr");
       if (!info[13].IsArray()) throw HalException(ErrorCode::InvalidArgument, op, std::string(op) + ": uploads must be an array");
       const Napi::Array flat = info[13].As<Napi::Array>();
+      if (flat.Length() % 2 != 0) {
+        throw HalException(ErrorCode::InvalidArgument, op, std::string(op) + ": uploads must hold address, bytes pairs (got " + std::to_string(flat.Length()) + " elements)");
+      }
       const uint32_t uploadCount = flat.Length() / 2;
       std::vector<std::pair<uint64_t, Bytes>> uploads;
       uploads.reserve(uploadCount);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/completion_count.h"
+
 namespace npurun::binding {
 
 namespace {
@@ -79,8 +81,7 @@ void StreamWaiter::askForWakeAt(const Pending& p) {
     // The earliest need of any open wait on the same stream: a later target would hold back its signal.
     for (const auto& other : pending_) {
       for (size_t j = 0; j < other->streams.size(); ++j) {
-        // Completion counts wrap: compare their distance, not their values.
-        const bool sooner = static_cast<int32_t>(static_cast<uint32_t>(other->targets[j]) - static_cast<uint32_t>(target)) < 0;
+        const bool sooner = targetSooner(static_cast<uint32_t>(other->targets[j]), static_cast<uint32_t>(target));
         if (other->streams[j] == p.streams[i] && !other->done[j] && sooner) target = other->targets[j];
       }
     }

@@ -113,7 +113,8 @@ class Backend {
   // A hint for the descriptor: the open waits need `stream` to complete up to `target` (the lowest
   // target among them), so a completion short of it need not signal. Signals may still come early.
   virtual void wakeProgressAt(StreamId stream, uint64_t target) {}
-  // What the stream's completion count must reach for the work submitted so far to be done.
+  // What the stream's completion count must reach for the work submitted so far to be done (a
+  // wrapping count: compare with core/completion_count.h).
   virtual uint64_t streamTarget(StreamId stream) { return 0; }
   // Never blocks. False while the stream's work up to `target` still runs; true once it is over,
   // with *failure set when it failed (the failure is then reported, as synchronize would).

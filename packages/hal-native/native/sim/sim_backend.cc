@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/completion_count.h"
 #include "core/elf_check.h"
 #include "sim/fault_report.h"
 #include "wire/futex.h"
@@ -307,7 +308,7 @@ bool SimBackend::pollStream(StreamId id, uint64_t target, std::optional<HalExcep
   }
   wire::StreamSlot& s = process->control()->streams[slot];
   const uint32_t completed = wire::loadAcquire(&s.completed);
-  if (static_cast<int32_t>(completed - static_cast<uint32_t>(target)) >= 0) {
+  if (countReached(completed, static_cast<uint32_t>(target))) {
     if (wire::loadAcquire(&s.failed) != 0) {
       const ErrorCode code = static_cast<ErrorCode>(s.failCode);
       std::optional<int64_t> backendCode;
@@ -354,7 +355,7 @@ void SimBackend::synchronize(StreamId id, uint32_t timeoutMs) {
     }
     wire::StreamSlot& s = process->control()->streams[streamSlot(id, "synchronize")];
     const uint32_t completed = wire::loadAcquire(&s.completed);
-    if (static_cast<int32_t>(completed - static_cast<uint32_t>(target)) < 0) {
+    if (!countReached(completed, static_cast<uint32_t>(target))) {
       wire::futexWait(&s.completed, completed, std::min(left, kWaitSliceNs));
     }
   }

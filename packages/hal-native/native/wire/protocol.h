@@ -16,6 +16,8 @@
 
 #include <unistd.h>
 
+#include "core/completion_count.h"
+
 namespace npurun::wire {
 
 constexpr uint32_t kProtocolVersion = 2;
@@ -243,7 +245,7 @@ inline void signalHost(int notifyFd) {
 // the count reaches what the host's wait needs. A run's AI CPU stream completes its init kernel
 // long before the run kernel; waking the host for it costs a wake-up and a poll for nothing.
 inline bool completionWakesHost(uint32_t completed, uint32_t wakeAt) {
-  return static_cast<int32_t>(completed - wakeAt) >= 0;
+  return countReached(completed, wakeAt);
 }
 
 // Signals the host after a stream completed a work item, when it waits and the stream has reached
