@@ -16,6 +16,12 @@ export interface MemoryStats {
   liveAllocations: number;
 }
 
+let lastGeneration = 0;
+/** A value no allocator's {@link DeviceAllocator.generation} had before. */
+function nextGeneration(): number {
+  return ++lastGeneration;
+}
+
 /** What the allocator remembers about one allocation. */
 export interface AllocationInfo {
   /** Device address. */
@@ -43,6 +49,7 @@ export class DeviceAllocator implements CollectorDeviceMemory {
   private newest: AllocationInfo | undefined = undefined;
   /** Sum of the sizes in `older`. */
   private olderBytes = 0n;
+  private currentGeneration = nextGeneration();
   private readonly mapped = new Map<bigint, bigint>(); // mapped addr -> allocation it lies in
   private readonly mappingsPerAllocation = new Map<bigint, number>();
 
@@ -66,6 +73,7 @@ export class DeviceAllocator implements CollectorDeviceMemory {
       this.olderBytes += previous.size;
     }
     this.newest = { addr, size: n, tag };
+    this.currentGeneration = nextGeneration();
     return addr;
   }
 
@@ -93,6 +101,7 @@ export class DeviceAllocator implements CollectorDeviceMemory {
 
   /** Drops a live allocation from the books. */
   private forget(info: AllocationInfo): void {
+    this.currentGeneration = nextGeneration();
     if (info === this.newest) {
       this.newest = undefined;
     } else {
@@ -116,6 +125,14 @@ export class DeviceAllocator implements CollectorDeviceMemory {
   info(addr: bigint): AllocationInfo | undefined {
     const newest = this.newest;
     return newest !== undefined && newest.addr === addr ? newest : this.older.get(addr);
+  }
+
+  /**
+   * Names the live allocations as they are now: every alloc and free gives a new value, never given
+   * before by any allocator, so a check made against {@link allocations} holds while this is unchanged.
+   */
+  get generation(): number {
+    return this.currentGeneration;
   }
 
   /** Every live allocation, oldest first. */

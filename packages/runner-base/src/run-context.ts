@@ -27,7 +27,11 @@ export interface RunCollectorEntry {
 
 /** Everything a run's hooks can see and change. */
 export class RunContext {
-  /** The host KernelArgs struct (the arch's layout, zero-initialized); the AI CPU kernels get it by value. */
+  /**
+   * The host KernelArgs struct (the arch's layout), zeroed when the run starts; the AI CPU kernels
+   * get it by value. The runner hands every run the same bytes: the launch copies them, and runs
+   * never overlap.
+   */
   readonly kernelArgs: Uint8Array;
   /**
    * Device address of the device-resident KernelArgs copy: placed in the runner's run scratch
@@ -58,12 +62,13 @@ export class RunContext {
 
   /**
    * @param allocator the runner's allocator
-   * @param kernelArgsSize `sizeof(KernelArgs)` of the arch
+   * @param kernelArgs bytes of `sizeof(KernelArgs)` of the arch, which the context zeroes and owns
+   *   until the run ends
    * @param settings the run's resolved settings
    */
   constructor(
     private readonly allocator: DeviceAllocator,
-    kernelArgsSize: number,
+    kernelArgs: Uint8Array,
     /** Resolved settings of the run. */
     readonly settings: {
       readonly blockDim: number;
@@ -85,7 +90,7 @@ export class RunContext {
       readonly onProgress?: ((progress: RunProgress) => void) | undefined;
     },
   ) {
-    this.kernelArgs = new Uint8Array(kernelArgsSize);
+    this.kernelArgs = kernelArgs.fill(0);
   }
 
   /** The runner's device memory (what collectors allocate through). */

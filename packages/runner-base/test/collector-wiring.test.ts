@@ -55,7 +55,7 @@ describe('SharedCollectorWiring', () => {
 
   function context(diagnostics: DiagnosticsOptions): RunContext {
     const image = { bytes: new Uint8Array(8), taskCount: 1, kernelCount: 1, edgeCount: 0, dummyCount: 0, tensorCount: 0 } as RuntimeImage;
-    return new RunContext(allocator, TestKernelArgs.size, { blockDim: 2, aicpuThreads: 6, timeoutMs: 1000, diagnostics, outputDir: '/tmp', outputs: [], image, kernelNames: new Map() });
+    return new RunContext(allocator, new Uint8Array(TestKernelArgs.size), { blockDim: 2, aicpuThreads: 6, timeoutMs: 1000, diagnostics, outputDir: '/tmp', outputs: [], image, kernelNames: new Map() });
   }
 
   function wiring(journal: string[], made: FakeCollector[], fail?: string, fields = FIELDS, mode: 'finalize' | 'stop' = 'finalize') {

@@ -88,6 +88,28 @@ describe('compileGraph', () => {
     expect((error as GraphError).message).toMatch(/is not inside a live device allocation/);
   });
 
+  test('addresses that passed on one runner are checked again on another', async () => {
+    const first = makeRunner(new FakeHal());
+    const tensor = first.allocateTensor(64);
+    const compiled = await compileGraph({ kernels: [kernel], tasks: [{ kernel: 0, args: [{ kind: 'addr', value: tensor }] }] });
+    await first.run({ graph: compiled });
+    const second = makeRunner(new FakeHal());
+    const error = await second.run({ graph: compiled }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphError);
+    await first.run({ graph: compiled }); // and the first still runs it
+  });
+
+  test('a plain graph is checked on every run, even with no allocation made or freed in between', async () => {
+    const runner = makeRunner(new FakeHal());
+    const tensor = runner.allocateTensor(64);
+    const graph: TaskGraph = { kernels: [kernel], tasks: [{ kernel: 0, args: [{ kind: 'addr', value: tensor }] }] };
+    await runner.run({ graph });
+    await runner.run({ graph }); // the first run made the runner's own buffers: nothing changes now
+    graph.tasks[0]!.args = [{ kind: 'addr', value: 0x8n }]; // the caller changes it in place, to an address it never allocated
+    const error = await runner.run({ graph }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphError);
+  });
+
   test('run() refuses an object that claims to be a compiled graph but was not made by compileGraph', async () => {
     const compiled = await compileGraph({ kernels: [kernel], tasks: [{ kernel: 0 }] });
     const forged: CompiledGraph = { ...compiled };

@@ -176,6 +176,17 @@ describe('run: the shared steps', () => {
     expect(() => makeRunner(new FakeHal(), { diagnostics: { bogus: true } as never, outputDir: outDir })).toThrow(/diagnostics.bogus/);
   });
 
+  test('a run without diagnostics after one with them launches with clean KernelArgs (the bytes are reused, not left over)', async () => {
+    const fake = wallWritingHal(5000n);
+    const runner = makeRunner(fake, { outputDir: outDir, diagnostics: { l2Swimlane: 2, depGen: true, scopeStats: true } });
+    await runner.run({ graph, blockDim: 2 });
+    await runner.run({ graph, blockDim: 2, diagnostics: { l2Swimlane: 0, depGen: false, scopeStats: false } });
+    const [withDiagnostics, without] = [fake.aicpuLaunches[0]!.args, fake.aicpuLaunches.at(-1)!.args];
+    expect(TestKernelArgs.readField(withDiagnostics, 'enableProfilingFlag')).not.toBe(0);
+    expect(TestKernelArgs.readField(without, 'enableProfilingFlag')).toBe(0);
+    expect(TestKernelArgs.readField(without, 'l2PerfDataBase')).toBe(0n);
+  });
+
   test('a platform of the other arch is rejected', () => {
     expect(() => makeRunner(new FakeHal(), { platform: 'a5sim' })).toThrow(/platform must be 'a2a3sim' or 'a2a3'/);
   });

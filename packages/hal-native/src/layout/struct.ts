@@ -53,9 +53,20 @@ function parseSpec(structName: string, key: string, spec: unknown): ParsedSpec {
   return { type, offset, cName, doc };
 }
 
+// One DataView per byte array, made on its first field access: a struct is usually written field by
+// field, and a DataView per access costs more than the write. Weak, so it never keeps bytes alive.
+const views = new WeakMap<ArrayBufferView, DataView>();
+
 function viewOf(bytes: unknown, structName: string): DataView {
   if (bytes instanceof DataView) return bytes;
-  if (ArrayBuffer.isView(bytes)) return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (ArrayBuffer.isView(bytes)) {
+    let view = views.get(bytes);
+    if (view === undefined) {
+      view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      views.set(bytes, view);
+    }
+    return view;
+  }
   throw new LayoutError(LayoutErrorCode.ValueType, 'expects a Uint8Array or a DataView', { struct: structName });
 }
 

@@ -12,8 +12,9 @@ import type { TaskGraph } from './task-graph';
 /**
  * A task graph validated and encoded by {@link compileGraph}. Pass it as `graph` to `run()` in
  * place of the plain graph: the run skips validation and encoding. It holds its own copy of the
- * graph, so changing the source graph afterwards does not change it. Every run still checks that
- * the graph's address arguments lie in live allocations of the runner it runs on.
+ * graph, so changing the source graph afterwards does not change it. A run checks that the graph's
+ * address arguments lie in live allocations of its runner whenever that runner allocated or freed
+ * anything since they last passed there.
  */
 export interface CompiledGraph {
   /** Tells a compiled graph from a plain one. */
