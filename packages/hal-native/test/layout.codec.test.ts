@@ -234,6 +234,18 @@ describe('readField / writeField', () => {
     expect(layoutError(() => Point.readField(bytes, 'tag')).code).toBe('LAYOUT_OUT_OF_BOUNDS');
   });
 
+  it('sees the whole of a byte array that grew since its last field access (resizable buffer)', () => {
+    type Resizable = ArrayBuffer & { resize(length: number): void };
+    const buffer = new (ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => Resizable)(8, { maxByteLength: 16 });
+    const bytes = new Uint8Array(buffer); // tracks the buffer's length
+    Point.writeField(bytes, 'y', -3);
+    expect(layoutError(() => Point.writeField(bytes, 'tag', 7)).code).toBe('LAYOUT_OUT_OF_BOUNDS');
+    buffer.resize(16);
+    Point.writeField(bytes, 'tag', 7);
+    expect(Point.readField(bytes, 'tag')).toBe(7);
+    expect(Point.readField(bytes, 'y')).toBe(-3);
+  });
+
   it('refuses names that are not value fields', () => {
     const bytes = new Uint8Array(Shape.size);
     expect(layoutError(() => Shape.readField(bytes, 'nope' as 'kind')).code).toBe('LAYOUT_UNKNOWN_FIELD');

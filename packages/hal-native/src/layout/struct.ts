@@ -55,13 +55,14 @@ function parseSpec(structName: string, key: string, spec: unknown): ParsedSpec {
 
 // One DataView per byte array, made on its first field access: a struct is usually written field by
 // field, and a DataView per access costs more than the write. Weak, so it never keeps bytes alive.
+// Made again if the array's extent changed since (a view of a resizable buffer tracks its length).
 const views = new WeakMap<ArrayBufferView, DataView>();
 
 function viewOf(bytes: unknown, structName: string): DataView {
   if (bytes instanceof DataView) return bytes;
   if (ArrayBuffer.isView(bytes)) {
     let view = views.get(bytes);
-    if (view === undefined) {
+    if (view === undefined || view.byteLength !== bytes.byteLength || view.byteOffset !== bytes.byteOffset) {
       view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       views.set(bytes, view);
     }
