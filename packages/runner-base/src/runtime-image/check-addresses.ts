@@ -45,21 +45,18 @@ export function checkGraphAddresses(graph: TaskGraph, live: readonly LiveRange[]
   graph.tasks.forEach((task, t) => {
     // A dependency-only task carries its arguments for the record; nothing ever dereferences them.
     if (task.kernel === null || task.kernel === undefined) return;
-    // Named only when something is wrong: the check runs before every run, over every task.
-    const who = (): string => {
-      const kernel = typeof task.kernel === 'number' ? graph.kernels[task.kernel]?.name : undefined;
-      return `task ${t}${task.label !== undefined ? ` ('${task.label}')` : ''}${kernel !== undefined ? ` (kernel '${kernel}')` : ''}`;
-    };
+    const kernel = typeof task.kernel === 'number' ? graph.kernels[task.kernel]?.name : undefined;
+    const who = `task ${t}${task.label !== undefined ? ` ('${task.label}')` : ''}${kernel !== undefined ? ` (kernel '${kernel}')` : ''}`;
     (task.args ?? []).forEach((arg, a) => {
       if (arg.kind !== 'addr') return;
       if (owner(sorted, arg.value, 1n) === undefined) {
-        throw new GraphError('argumentAddress', `${who()} argument ${a}: ${hex(arg.value)} is not inside a live device allocation of this runner (freed, never allocated, or not a device address)`, t);
+        throw new GraphError('argumentAddress', `${who} argument ${a}: ${hex(arg.value)} is not inside a live device allocation of this runner (freed, never allocated, or not a device address)`, t);
       }
       if (arg.tensor !== undefined) {
         const bytes = BigInt(arg.tensor.bytes);
         const range = owner(sorted, arg.value, bytes);
         if (range === undefined) {
-          throw new GraphError('argumentAddress', `${who()} argument ${a}: the tensor at ${hex(arg.value)} is ${bytes} bytes, which runs past the end of its allocation`, t);
+          throw new GraphError('argumentAddress', `${who} argument ${a}: the tensor at ${hex(arg.value)} is ${bytes} bytes, which runs past the end of its allocation`, t);
         }
       }
     });
