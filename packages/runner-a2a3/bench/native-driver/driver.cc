@@ -2,8 +2,8 @@
 // simulator backend directly (no N-API, no JS) and makes, per run, the same HAL calls in the same
 // order as DeviceRunnerBase.run does for an a2a3 run with diagnostics off:
 //
-//   memset(device wall) -> copy runtime image -> fill KernelArgs -> copy dispatch block -> copy
-//   KernelArgs -> launch AI CPU init, AI CPU run, AI Core -> streamsIdle check, then
+//   copy 8 zero bytes to the device wall -> copy runtime image -> fill KernelArgs -> copy dispatch
+//   block -> copy KernelArgs -> launch AI CPU init, AI CPU run, AI Core -> streamsIdle check, then
 //   synchronizeStreams(AI CPU, AI Core) under one deadline -> read device wall
 //
 // The image, the dispatch block and the KernelArgs copy live in one scratch allocation made before
@@ -198,7 +198,9 @@ int run(int argc, char** argv) {
   for (long i = 0; i < warmup + runs; ++i) {
     const int64_t cpu0 = processCpuNs();  // outside the timed window, as the runner's side reads it
     const Clock::time_point t0 = Clock::now();
-    be->memset(deviceWall, 0, 8);
+    // The runner zeroes the wall slot as the first upload of its launch (a copy, not a memset).
+    const uint64_t zeroWall = 0;
+    be->copyToDevice(deviceWall, &zeroWall, sizeof zeroWall);
     npurun_kernel_args ka{};
     be->copyToDevice(imageAddr, image.data(), image.size());
     ka.runtime_args = imageAddr;
