@@ -107,6 +107,22 @@ describe.each(['a2a3sim', 'a5sim'] as const)('memory on %s', (platform) => {
     device.free(second);
   });
 
+  // Placement must not depend on how far the hand-back got. Placed around the freed half while it
+  // is still on its way back, the first third goes into the upper half and the second into the
+  // lower one, leaving two gaps of about 11 MiB: the last third no longer fits.
+  test('allocations right after a large free are placed as if it had completed at once', () => {
+    const half = 32 * 1024 * 1024; // of 64 MiB
+    const third = 21 * 1024 * 1024; // three fit end to end, with their guard pages
+    for (let round = 0; round < 10; round++) {
+      const first = device.malloc(half);
+      device.memset(first, 0xab, half); // resident pages: handing them back takes milliseconds
+      device.free(first);
+      const rest = [device.malloc(third), device.malloc(third), device.malloc(third)];
+      for (const addr of rest) device.free(addr);
+    }
+    expect(device.memoryUsage().liveAllocations).toBe(0);
+  });
+
   test('reset and close right after large frees', () => {
     for (let i = 0; i < 3; i++) {
       const addr = device.malloc(16 * 1024 * 1024);

@@ -76,6 +76,31 @@ std::optional<uint64_t> AddressSpace::takeRange(uint64_t length) {
   return std::nullopt;
 }
 
+bool AddressSpace::firstFitAwaitsReclaim(uint64_t length) const {
+  // Free and reclaiming ranges never overlap; merged and coalesced, they are the free list as it
+  // will be once the reclaimer is done.
+  std::map<uint64_t, uint64_t> all(free_);
+  for (const auto& [offset, rangeLength] : reclaiming_) all.emplace(offset, rangeLength);
+  uint64_t blockStart = 0;
+  uint64_t blockEnd = 0;
+  for (auto it = all.begin();; ++it) {
+    if (it != all.end() && it->first == blockEnd && blockEnd != blockStart) {
+      blockEnd += it->second;  // adjacent: the same block
+      continue;
+    }
+    if (blockEnd - blockStart >= length) {
+      // The first fit: [blockStart, blockStart + length). Does a reclaiming range overlap it?
+      for (const auto& [offset, rangeLength] : reclaiming_) {
+        if (offset < blockStart + length && blockStart < offset + rangeLength) return true;
+      }
+      return false;
+    }
+    if (it == all.end()) return false;  // nothing fits even then: the caller fails as before
+    blockStart = it->first;
+    blockEnd = it->first + it->second;
+  }
+}
+
 uint64_t AddressSpace::allocate(uint64_t size, const char* op) {
   if (size == 0) {
     throw HalException(ErrorCode::InvalidArgument, op, std::string(op) + ": size must be at least 1 byte, got 0");
@@ -89,12 +114,12 @@ uint64_t AddressSpace::allocate(uint64_t size, const char* op) {
   uint64_t addr = 0;
   {
     std::unique_lock<std::mutex> lock(mu_);
+    // Memory on its way back from a free is only late, not gone. An allocation goes where it would
+    // go had every free completed at once, waiting for a range still being reclaimed if that is the
+    // place: otherwise the timing of the reclaimer would decide the layout, and a layout made around
+    // a missing range can leave no gap large enough for a later allocation that would have fit.
+    while (!reclaiming_.empty() && !closing_ && firstFitAwaitsReclaim(length)) reclaimed_.wait(lock);
     std::optional<uint64_t> offset = takeRange(length);
-    // Memory on its way back from a free is only late, not gone: wait for it before giving up.
-    while (!offset && !reclaiming_.empty() && !closing_) {
-      reclaimed_.wait(lock);
-      offset = takeRange(length);
-    }
     if (!offset) {
       throw HalException(ErrorCode::OutOfMemory, op,
                          std::string(op) + ": out of device memory allocating " + std::to_string(size) + " bytes (" +

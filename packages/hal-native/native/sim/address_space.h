@@ -62,6 +62,10 @@ class AddressSpace {
   std::map<uint64_t, uint64_t>::const_iterator findContaining(uint64_t addr) const;
   // First fit: takes `length` bytes off the free list and returns their offset. Caller holds mu_.
   std::optional<uint64_t> takeRange(uint64_t length);
+  // Whether the first fit for `length`, counting the ranges still being reclaimed as free, lies
+  // (partly) in one of them: the allocation must then wait for it, or be placed where it would not
+  // have been had the free completed at once. Caller holds mu_.
+  bool firstFitAwaitsReclaim(uint64_t length) const;
   // Hands a freed range back: large ones to the reclaimer, small ones to the free list. Holds mu_.
   void returnRange(uint64_t offset, uint64_t length);
   // Adds a range to the free list, merged with its neighbours. Caller holds mu_.
