@@ -107,6 +107,26 @@ describe.each(['a2a3sim', 'a5sim'] as const)('memory on %s', (platform) => {
     device.free(second);
   });
 
+  // A freed range is free at once; its hand-back is only queued. Allocated again before the
+  // reclaimer reached it, the range's hand-back is called off, so nothing written to it is lost.
+  test('a large freed range allocated again before its hand-back keeps what is written to it', async () => {
+    const MiB = 1024 * 1024;
+    const low = device.malloc(8 * MiB);
+    const high = device.malloc(48 * MiB);
+    device.memset(low, 0xab, 8 * MiB);
+    device.memset(high, 0xab, 48 * MiB); // resident pages: handing them back takes milliseconds
+    device.free(high);
+    await new Promise((resolve) => setTimeout(resolve, 1)); // the reclaimer is busy with it now
+    device.free(low); // queued behind it
+    const again = device.malloc(8 * MiB); // the first fit: the low range, not handed back yet
+    device.memset(again, 0x5a, 8 * MiB);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const back = new Uint8Array(8 * MiB);
+    device.copyFromDevice(back, again);
+    expect(back.every((b) => b === 0x5a)).toBe(true);
+    device.free(again);
+  });
+
   // Placement must not depend on how far the hand-back got. Placed around the freed half while it
   // is still on its way back, the first third goes into the upper half and the second into the
   // lower one, leaving two gaps of about 11 MiB: the last third no longer fits.

@@ -52,13 +52,19 @@ AddressSpace::~AddressSpace() {
 void AddressSpace::reclaimLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    reclaimWork_.wait(lock, [this] { return closing_ || !reclaiming_.empty(); });
+    reclaimWork_.wait(lock, [this] { return closing_ || !toPunch_.empty(); });
     if (closing_) return;
-    const auto [offset, length] = reclaiming_.front();
+    // Highest first: first-fit allocations take the lowest free memory, so the queued ranges they
+    // reach are still queued (their punch is called off) rather than being punched (a wait).
+    const auto last = std::prev(toPunch_.end());
+    const auto [offset, length] = *last;
+    toPunch_.erase(last);
+    eraseFree(offset, length);
+    punching_.emplace(offset, length);
     lock.unlock();
     fallocate(memfd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset), static_cast<off_t>(length));
     lock.lock();
-    reclaiming_.pop_front();
+    punching_.reset();
     insertFree(offset, length);
     reclaimed_.notify_all();
   }
@@ -71,33 +77,55 @@ std::optional<uint64_t> AddressSpace::takeRange(uint64_t length) {
     const uint64_t remaining = it->second - length;
     free_.erase(it);
     if (remaining > 0) free_.emplace(offset + length, remaining);
+    if (!toPunch_.empty()) cancelPunch(offset, length);
     return offset;
   }
   return std::nullopt;
 }
 
-bool AddressSpace::firstFitAwaitsReclaim(uint64_t length) const {
-  // Free and reclaiming ranges never overlap; merged and coalesced, they are the free list as it
-  // will be once the reclaimer is done.
-  std::map<uint64_t, uint64_t> all(free_);
-  for (const auto& [offset, rangeLength] : reclaiming_) all.emplace(offset, rangeLength);
-  uint64_t blockStart = 0;
-  uint64_t blockEnd = 0;
-  for (auto it = all.begin();; ++it) {
-    if (it != all.end() && it->first == blockEnd && blockEnd != blockStart) {
-      blockEnd += it->second;  // adjacent: the same block
+bool AddressSpace::firstFitAwaitsPunch(uint64_t length) const {
+  const auto [punchStart, punchLength] = *punching_;
+  // The free list with the range being punched back in it, as it will be once the punch is done:
+  // the blocks before it, the block it joins with its free neighbours, the blocks after it.
+  uint64_t blockStart = punchStart;
+  uint64_t blockEnd = punchStart + punchLength;
+  auto after = free_.lower_bound(punchStart);
+  if (after != free_.end() && after->first == blockEnd) blockEnd += after->second;
+  if (after != free_.begin()) {
+    const auto before = std::prev(after);
+    if (before->first + before->second == punchStart) blockStart = before->first;
+  }
+  for (const auto& [offset, rangeLength] : free_) {
+    if (offset >= blockStart) break;
+    if (rangeLength >= length) return false;  // an earlier fit, clear of the punch
+  }
+  // Otherwise the first fit is the joined block's start, when the block is long enough.
+  return blockEnd - blockStart >= length && punchStart < blockStart + length;
+}
+
+void AddressSpace::eraseFree(uint64_t offset, uint64_t length) {
+  auto it = std::prev(free_.upper_bound(offset));
+  const uint64_t start = it->first;
+  const uint64_t end = it->first + it->second;
+  free_.erase(it);
+  if (start < offset) free_.emplace(start, offset - start);
+  if (offset + length < end) free_.emplace(offset + length, end - (offset + length));
+}
+
+void AddressSpace::cancelPunch(uint64_t offset, uint64_t length) {
+  const uint64_t end = offset + length;
+  auto it = toPunch_.upper_bound(offset);
+  if (it != toPunch_.begin()) --it;
+  while (it != toPunch_.end() && it->first < end) {
+    const uint64_t start = it->first;
+    const uint64_t stop = it->first + it->second;
+    if (stop <= offset) {
+      ++it;
       continue;
     }
-    if (blockEnd - blockStart >= length) {
-      // The first fit: [blockStart, blockStart + length). Does a reclaiming range overlap it?
-      for (const auto& [offset, rangeLength] : reclaiming_) {
-        if (offset < blockStart + length && blockStart < offset + rangeLength) return true;
-      }
-      return false;
-    }
-    if (it == all.end()) return false;  // nothing fits even then: the caller fails as before
-    blockStart = it->first;
-    blockEnd = it->first + it->second;
+    it = toPunch_.erase(it);
+    if (start < offset) toPunch_.emplace(start, offset - start);
+    if (end < stop) toPunch_.emplace(end, stop - end);
   }
 }
 
@@ -114,11 +142,11 @@ uint64_t AddressSpace::allocate(uint64_t size, const char* op) {
   uint64_t addr = 0;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    // Memory on its way back from a free is only late, not gone. An allocation goes where it would
-    // go had every free completed at once, waiting for a range still being reclaimed if that is the
-    // place: otherwise the timing of the reclaimer would decide the layout, and a layout made around
-    // a missing range can leave no gap large enough for a later allocation that would have fit.
-    while (!reclaiming_.empty() && !closing_ && firstFitAwaitsReclaim(length)) reclaimed_.wait(lock);
+    // The range being punched is only late, not gone. An allocation goes where it would go had the
+    // punch been instant, waiting for it if that is the place: otherwise the reclaimer's timing
+    // would decide the layout, and a layout made around a missing range can leave no gap large
+    // enough for a later allocation that would have fit.
+    while (punching_ && !closing_ && firstFitAwaitsPunch(length)) reclaimed_.wait(lock);
     std::optional<uint64_t> offset = takeRange(length);
     if (!offset) {
       throw HalException(ErrorCode::OutOfMemory, op,
@@ -138,12 +166,11 @@ uint64_t AddressSpace::allocate(uint64_t size, const char* op) {
 void AddressSpace::returnRange(uint64_t offset, uint64_t length) {
   // Large ranges go back to the host kernel, so resident memory follows live memory; small ones
   // are kept (a syscall per free would cost more than they weigh), like any allocator's.
-  if (length >= kReturnToHostBytes) {
-    reclaiming_.emplace_back(offset, length);
-    reclaimWork_.notify_one();
-    return;
-  }
   insertFree(offset, length);
+  if (length >= kReturnToHostBytes) {
+    toPunch_.emplace(offset, length);
+    reclaimWork_.notify_one();
+  }
 }
 
 void AddressSpace::insertFree(uint64_t offset, uint64_t length) {
@@ -188,9 +215,10 @@ uint64_t AddressSpace::release(uint64_t addr, const char* op) {
 
 void AddressSpace::releaseAll() {
   std::unique_lock<std::mutex> lock(mu_);
-  reclaimed_.wait(lock, [this] { return reclaiming_.empty() || closing_; });  // else a late range lands twice
+  reclaimed_.wait(lock, [this] { return !punching_ || closing_; });  // else a late range lands twice
   live_.clear();
   free_.clear();
+  toPunch_.clear();  // the whole memory is punched below
   freed_.clear();
   liveBytes_ = 0;
   pages_.clearAll();

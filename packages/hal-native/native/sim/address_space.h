@@ -11,8 +11,12 @@
 //
 // Large freed ranges go back to the host kernel (a hole punched in the memfd) on a thread of the
 // address space's own: punching a 128 MiB collector buffer takes milliseconds of page freeing and
-// TLB shootdowns, and free is called on the caller's JS thread. A range is out of the free list
-// until its hole is punched, so nothing allocated there can lose its contents to the punch.
+// TLB shootdowns, and free is called on the caller's JS thread. A freed range is free at once, as a
+// small one is; its punch is only queued. An allocation that takes part of a queued range cancels
+// that part's punch (the pages are in use again, nothing to give back). Only the range being
+// punched at the moment is out of the free list, so nothing allocated there can lose its contents
+// to the punch, and an allocation whose place it is waits for it: placement never depends on how
+// far the reclaimer got.
 #pragma once
 
 #include <condition_variable>
@@ -62,15 +66,20 @@ class AddressSpace {
   std::map<uint64_t, uint64_t>::const_iterator findContaining(uint64_t addr) const;
   // First fit: takes `length` bytes off the free list and returns their offset. Caller holds mu_.
   std::optional<uint64_t> takeRange(uint64_t length);
-  // Whether the first fit for `length`, counting the ranges still being reclaimed as free, lies
-  // (partly) in one of them: the allocation must then wait for it, or be placed where it would not
-  // have been had the free completed at once. Caller holds mu_.
-  bool firstFitAwaitsReclaim(uint64_t length) const;
+  // Whether the first fit for `length`, counting the range being punched as free, lies (partly) in
+  // it: the allocation must then wait for the punch, or be placed where it would not have been had
+  // the punch been instant. Caller holds mu_.
+  bool firstFitAwaitsPunch(uint64_t length) const;
+  // Removes [offset, offset + length), which lies inside one free range, from the free list.
+  void eraseFree(uint64_t offset, uint64_t length);
+  // Drops [offset, offset + length) from the queued punches (it was allocated again). Holds mu_.
+  void cancelPunch(uint64_t offset, uint64_t length);
   // Hands a freed range back: large ones to the reclaimer, small ones to the free list. Holds mu_.
   void returnRange(uint64_t offset, uint64_t length);
   // Adds a range to the free list, merged with its neighbours. Caller holds mu_.
   void insertFree(uint64_t offset, uint64_t length);
-  // The reclaimer thread: punches each queued range's hole, then frees the range.
+  // The reclaimer thread: takes each queued range out of the free list, punches its hole, and puts
+  // it back.
   void reclaimLoop();
   uint8_t* host(uint64_t addr) const { return hostBase_ + (addr - deviceBase_); }
 
@@ -86,11 +95,12 @@ class AddressSpace {
   uint64_t liveBytes_ = 0;
   // Recently freed allocations (address, size), newest last: names a use after free in a report.
   std::deque<std::pair<uint64_t, uint64_t>> freed_;
-  // Freed ranges (offset, length) waiting for their hole to be punched, oldest first; the front one
-  // is being punched while the reclaimer runs.
-  std::deque<std::pair<uint64_t, uint64_t>> reclaiming_;
+  // Free ranges (offset -> length) whose hole is still to be punched; each lies inside free_.
+  std::map<uint64_t, uint64_t> toPunch_;
+  // The range being punched now (out of free_ until it is done), if any.
+  std::optional<std::pair<uint64_t, uint64_t>> punching_;
   std::condition_variable reclaimWork_;      // a range was queued, or the address space is closing
-  std::condition_variable reclaimed_;        // a queued range is back in the free list
+  std::condition_variable reclaimed_;        // the range being punched is back in the free list
   bool closing_ = false;
   std::thread reclaimer_;  // started last, once everything it uses exists
 };
