@@ -84,6 +84,49 @@ describe.each(['a2a3sim', 'a5sim'] as const)('synchronizeStreams on %s', (platfo
     expect(Array.from(ids)).toEqual([0, 1]);
   });
 
+  test('a wait for two streams settles when the later one ends, whichever of them it is', async () => {
+    for (const [first, second] of [
+      [5, 40],
+      [40, 5],
+    ] as const) {
+      const a = device.createStream();
+      const b = device.createStream();
+      const out = device.malloc(64);
+      device.launchAicpu(a, program, 'sleep_ms', 1, sleep(first));
+      device.launchAicpu(a, program, 'record_identity', 1, new BigUint64Array([out]));
+      device.launchAicpu(b, program, 'sleep_ms', 1, sleep(second));
+      device.launchAicpu(b, program, 'record_identity', 1, new BigUint64Array([out + 8n]));
+      await device.synchronizeStreams([a, b], 10_000);
+      const ids = new Uint32Array(4);
+      device.copyFromDevice(ids, out);
+      expect(Array.from(ids)).toEqual([0, 1, 0, 1]); // both streams' last items had run
+      device.free(out);
+    }
+  });
+
+  test.each(['before', 'after'] as const)(
+    'a stream that a one-stream wait shares with a two-stream wait made %s it still wakes the one-stream wait',
+    async (order) => {
+      const a = device.createStream();
+      const b = device.createStream();
+      const out = device.malloc(64);
+      device.memset(out, 0, 64);
+      device.launchAicpu(a, program, 'sleep_ms', 1, sleep(10));
+      device.launchAicpu(b, program, 'sleep_ms', 1, sleep(400));
+      device.launchAicpu(b, program, 'record_identity', 1, new BigUint64Array([out]));
+      const both = order === 'before' ? device.synchronizeStreams([a, b], 10_000) : undefined;
+      const justA = device.synchronizeStreams([a], 10_000);
+      const bothLater = order === 'after' ? device.synchronizeStreams([a, b], 10_000) : undefined;
+      await justA;
+      const ids = new Uint32Array(2);
+      device.copyFromDevice(ids, out);
+      expect(Array.from(ids)).toEqual([0, 0]); // b still ran: a's end was not held back for it
+      await (both ?? bothLater);
+      device.copyFromDevice(ids, out);
+      expect(Array.from(ids)).toEqual([0, 1]);
+    },
+  );
+
   test('the first failure in the order given is the one reported', async () => {
     const a = device.createStream();
     const b = device.createStream();

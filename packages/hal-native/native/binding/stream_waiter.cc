@@ -41,6 +41,10 @@ void StreamWaiter::wait(const std::vector<StreamId>& streams, uint32_t timeoutMs
   }
   p->timeoutMs = timeoutMs;
   p->settle = std::move(settle);
+  if (streams.size() > 1) {
+    if (++lastGroup_ == 0) ++lastGroup_;  // 0 means "no group"
+    p->group = lastGroup_;
+  }
   if (!watching_) {
     backend_->beginProgressWait();  // before the first poll: no completion can slip in between
     watching_ = true;
@@ -78,14 +82,18 @@ void StreamWaiter::askForWakeAt(const Pending& p) {
   for (size_t i = 0; i < p.streams.size(); ++i) {
     if (p.done[i]) continue;
     uint64_t target = p.targets[i];
-    // The earliest need of any open wait on the same stream: a later target would hold back its signal.
+    uint32_t group = p.group;
+    // The earliest need of any open wait on the same stream: a later target would hold back its
+    // signal. A stream that other waits need too signals on its own: another wait's group must
+    // not hold it back.
     for (const auto& other : pending_) {
       for (size_t j = 0; j < other->streams.size(); ++j) {
-        const bool sooner = targetSooner(static_cast<uint32_t>(other->targets[j]), static_cast<uint32_t>(target));
-        if (other->streams[j] == p.streams[i] && !other->done[j] && sooner) target = other->targets[j];
+        if (other->streams[j] != p.streams[i] || other->done[j]) continue;
+        group = 0;
+        if (targetSooner(static_cast<uint32_t>(other->targets[j]), static_cast<uint32_t>(target))) target = other->targets[j];
       }
     }
-    backend_->wakeProgressAt(p.streams[i], target);
+    backend_->wakeProgressAt(p.streams[i], target, group);
   }
 }
 

@@ -41,6 +41,8 @@ class StreamWaiter {
     std::vector<std::optional<HalException>> failures;
     uint64_t deadline;  // uv_now() ms
     uint32_t timeoutMs;
+    // Shared by this wait's streams (0 for a wait on one stream): the device signals once for all.
+    uint32_t group = 0;
     Settle settle;
   };
 
@@ -67,6 +69,7 @@ class StreamWaiter {
                                  // started, referenced only while a wait is open
   uv_timer_t* timer_ = nullptr;
   bool watching_ = false;
+  uint32_t lastGroup_ = 0;  // the last wake group handed out
   std::vector<std::unique_ptr<Pending>> pending_;
 };
 

@@ -111,8 +111,10 @@ class Backend {
   virtual void beginProgressWait() {}
   virtual void endProgressWait() {}
   // A hint for the descriptor: the open waits need `stream` to complete up to `target` (the lowest
-  // target among them), so a completion short of it need not signal. Signals may still come early.
-  virtual void wakeProgressAt(StreamId stream, uint64_t target) {}
+  // target among them), so a completion short of it need not signal. A non-zero `group` says the
+  // only open wait on `stream` also needs the other streams given the same group, so only the last
+  // of them to get there need signal. Signals may still come early.
+  virtual void wakeProgressAt(StreamId stream, uint64_t target, uint32_t group) {}
   // What the stream's completion count must reach for the work submitted so far to be done (a
   // wrapping count: compare with core/completion_count.h).
   virtual uint64_t streamTarget(StreamId stream) { return 0; }

@@ -375,7 +375,7 @@ void SimBackend::beginProgressWait() {
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-void SimBackend::wakeProgressAt(StreamId id, uint64_t target) {
+void SimBackend::wakeProgressAt(StreamId id, uint64_t target, uint32_t group) {
   uint32_t slot = 0;
   try {
     slot = streamSlot(id, "synchronize");
@@ -383,7 +383,9 @@ void SimBackend::wakeProgressAt(StreamId id, uint64_t target) {
     return;  // the wait's poll reports the unknown stream
   }
   if (auto process = currentProcess()) {
-    __atomic_store_n(&process->control()->streams[slot].wakeAt, static_cast<uint32_t>(target), __ATOMIC_SEQ_CST);
+    wire::StreamSlot& s = process->control()->streams[slot];
+    __atomic_store_n(&s.wakeAt, static_cast<uint32_t>(target), __ATOMIC_SEQ_CST);
+    __atomic_store_n(&s.wakeGroup, group, __ATOMIC_SEQ_CST);
   }
   __atomic_thread_fence(__ATOMIC_SEQ_CST);  // before the wait's first poll reads the counters
 }

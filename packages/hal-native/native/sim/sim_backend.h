@@ -45,7 +45,7 @@ class SimBackend final : public Backend {
   int progressFd() override { return notifyFd_; }
   void drainProgressFd() override;
   void beginProgressWait() override;
-  void wakeProgressAt(StreamId stream, uint64_t target) override;
+  void wakeProgressAt(StreamId stream, uint64_t target, uint32_t group) override;
   void endProgressWait() override;
   uint64_t streamTarget(StreamId stream) override;
   bool pollStream(StreamId stream, uint64_t target, std::optional<HalException>* failure) override;

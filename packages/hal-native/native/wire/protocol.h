@@ -20,7 +20,7 @@
 
 namespace npurun::wire {
 
-constexpr uint32_t kProtocolVersion = 2;
+constexpr uint32_t kProtocolVersion = 3;
 constexpr uint32_t kControlMagic = 0x4e505244;  // "NPRD"
 
 // File descriptors the device process finds at start.
@@ -53,6 +53,9 @@ struct alignas(64) StreamSlot {
   // The completion count the host's event-loop wait needs before a signal is worth its wake-up
   // (see notifyHost). Only ever at or below what any open wait needs: a stale value signals early.
   uint32_t wakeAt;
+  // Non-zero when the one open wait on this stream also waits for other streams: the same value
+  // sits in each of their slots, and only the last of them to reach its wakeAt signals.
+  uint32_t wakeGroup;
   uint32_t stop;    // raised by the host; device code polls it (NPURUN_SHOULD_STOP)
   uint32_t exited;  // the device's stream thread has returned (after a destroy or reset)
   uint32_t failed;  // a work item failed; later items are skipped until the host reports it
@@ -248,11 +251,27 @@ inline bool completionWakesHost(uint32_t completed, uint32_t wakeAt) {
   return countReached(completed, wakeAt);
 }
 
-// Signals the host after a stream completed a work item, when it waits and the stream has reached
-// what it waits for.
+// Whether another stream of `slot`'s wake group still falls short of its wakeAt. Both ends of a
+// race between two streams of a group read after their own completion (and a full fence), so at
+// least the later one sees the other done and signals; a stale group only makes a signal early.
+inline bool groupStillRunning(const ControlBlock* control, const StreamSlot* slot) {
+  const uint32_t group = __atomic_load_n(&slot->wakeGroup, __ATOMIC_SEQ_CST);
+  if (group == 0) return false;
+  for (const StreamSlot& other : control->streams) {
+    if (&other == slot || __atomic_load_n(&other.wakeGroup, __ATOMIC_SEQ_CST) != group) continue;
+    const uint32_t completed = __atomic_load_n(&other.completed, __ATOMIC_SEQ_CST);
+    if (!completionWakesHost(completed, __atomic_load_n(&other.wakeAt, __ATOMIC_SEQ_CST))) return true;
+  }
+  return false;
+}
+
+// Signals the host after a stream completed a work item, when it waits, the stream has reached
+// what it waits for, and no other stream of the same wait is still short of it (a run waits for
+// two streams that end close together: one wake-up instead of two).
 inline void notifyHost(ControlBlock* control, const StreamSlot* slot, uint32_t completed, int notifyFd) {
   if (!hostWaits(control)) return;
   if (!completionWakesHost(completed, __atomic_load_n(&slot->wakeAt, __ATOMIC_SEQ_CST))) return;
+  if (groupStillRunning(control, slot)) return;
   signalHost(notifyFd);
 }
 
