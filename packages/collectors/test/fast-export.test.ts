@@ -35,6 +35,8 @@ import { writePmuCsv } from '../src/pmu/csv-export';
 import { PmuRecord } from '../src/pmu/layout';
 import { writeScopeStatsJsonl } from '../src/scope-stats/export';
 import { ScopeStatsRecord } from '../src/scope-stats/layout';
+import { DUMP_ROW_BYTES, DUMP_ROW_LAYOUT } from '../src/tensor-dump/collector';
+import { DUMP_MANIFEST_TAIL, decodeDumpRow, formatDumpManifestEntry, formatDumpManifestHead, writeDumpManifest } from '../src/tensor-dump/manifest';
 import { tmpDir } from './helpers/harness';
 import { writeSwimlaneTraceText } from './helpers/reference-trace';
 
@@ -351,7 +353,7 @@ describe('swimlane.trace.json: byte formatter = string writer', () => {
   }
 });
 
-describe('pmu.csv and scope_stats.jsonl: byte formatter = per-row strings', () => {
+describe('pmu.csv, scope_stats.jsonl and tensor_dump.json: byte formatter = per-row strings', () => {
   test('pmu.csv, both arches, every event group', async () => {
     const dir = tmpDir('fast-pmu');
     try {
@@ -434,12 +436,20 @@ describe('pmu.csv and scope_stats.jsonl: byte formatter = per-row strings', () =
       for (let i = 0; i < 1000; i++) {
         const at = spool.nextRow();
         const v = spool.rowView;
-        const site = `file_${i % 7}.cpp`;
+        // Names the byte writer copies, and names it hands to JSON.stringify: quotes, backslashes,
+        // control and non-ASCII bytes, DEL, and a name that fills all 32 bytes with no NUL.
+        const odd = ['we"ird.cpp', 'back\\slash.h', 'tab\there.cc', 'caf\u00e9.cpp', 'del\u007f.cpp', 'x'.repeat(32)];
+        const site = i % 10 === 0 ? odd[(i / 10) % odd.length]! : `file_${i % 7}.cpp`;
         for (let k = 0; k < site.length; k++) v.setUint8(at + S.offsetOf('siteFileBasename') + k, site.charCodeAt(k));
-        v.setInt32(at + S.offsetOf('siteLine'), i, true);
-        v.setInt16(at + S.offsetOf('phase'), i % 3, true);
+        v.setInt32(at + S.offsetOf('siteLine'), i % 9 === 0 ? -i : i, true);
+        v.setInt16(at + S.offsetOf('phase'), (i % 4) - 1, true);
         v.setInt16(at + S.offsetOf('depth'), (i % 5) - 1, true);
+        v.setInt16(at + S.offsetOf('ringId'), -(i % 3), true);
+        v.setInt32(at + S.offsetOf('taskStart'), i % 11 === 0 ? -2147483648 : i * 7, true);
+        v.setInt32(at + S.offsetOf('taskEnd'), 2147483647 - i, true);
+        v.setBigUint64(at + S.offsetOf('heapStart'), i % 13 === 0 ? 0xffff_ffff_ffff_ffffn - BigInt(i) : BigInt(i) << 40n, true);
         v.setBigUint64(at + S.offsetOf('heapEnd'), BigInt(i) * 4096n, true);
+        v.setInt32(at + S.offsetOf('tensormapUsed'), i - 500, true);
       }
       const metadata = { fatal: false, dropped: 2, total: 1002, taskWindowMax: [16, 16, 16, 16], heapMax: [1n << 30n, 1n, 2n, 3n], tensormapMax: 4096, incomplete: true };
       let expected = formatScopeStatsMetadata(metadata) + '\n';
@@ -447,6 +457,66 @@ describe('pmu.csv and scope_stats.jsonl: byte formatter = per-row strings', () =
       const sink = new MemorySink();
       await writeScopeStatsJsonl(sink, metadata, spool, new TimeSlicer(1));
       expect(sink.text()).toBe(expected);
+      spool.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('tensor_dump.json', async () => {
+    const dir = tmpDir('fast-dump');
+    try {
+      const f = DUMP_ROW_LAYOUT;
+      const spool = new RecordSpool(dir, 'dump', DUMP_ROW_BYTES, 256);
+      const next = rng(7);
+      const u32 = (): number => Math.floor(next() * 4294967296);
+      for (let i = 0; i < 3000; i++) {
+        const at = spool.nextRow();
+        const v = spool.rowView;
+        const ndims = i % 8; // 6 and 7 are clamped to 5
+        v.setUint8(at + f.ndims, ndims);
+        for (let d = 0; d < 5; d++) {
+          // Dimensions large enough that numel passes 2^53 in some entries, and zeros in others.
+          v.setUint32(at + f.shapes + 4 * d, i % 17 === 0 ? u32() : i % 23 === 0 ? 0 : 1 + (u32() % 4096), true);
+          v.setUint32(at + f.strides + 4 * d, u32(), true);
+        }
+        v.setBigUint64(at + f.taskId, i % 5 === 0 ? (BigInt(u32()) << 32n) | BigInt(u32()) : BigInt(i), true);
+        v.setUint8(at + f.subtaskId, i % 4);
+        v.setUint32(at + f.funcId, u32(), true);
+        v.setUint8(at + f.role, i % 5); // 3 and 4 are unknown roles
+        v.setUint8(at + f.stage, i % 3); // 2 is an unknown stage
+        v.setUint32(at + f.argIndex, i % 7, true);
+        v.setUint8(at + f.dtype, i % 14); // 11..13 are unknown dtypes
+        v.setUint8(at + f.isContiguous, i % 2);
+        v.setBigUint64(at + f.startOffset, i % 19 === 0 ? 0xffff_ffff_ffff_fff0n + BigInt(i % 16) : BigInt(u32()), true);
+        v.setUint8(at + f.truncated, i % 3 === 0 ? 1 : 0);
+        // .bin offsets and sizes past 2^53 print as JavaScript prints the rounded double.
+        v.setBigUint64(at + f.binOffset, i % 29 === 0 ? (BigInt(u32()) << 32n) | BigInt(u32()) : BigInt(i) * 4096n, true);
+        v.setBigUint64(at + f.binSize, i % 31 === 0 ? (1n << 53n) + BigInt(i) : BigInt(u32()), true);
+        v.setUint8(at + f.overwritten, i % 4 === 0 ? 1 : 0);
+      }
+      const counts = { total: 3000, beforeDispatch: 1, afterCompletion: 2, input: 3, output: 4, inout: 5, truncated: 6, droppedRecords: 7, droppedOverwrite: 8 };
+      const head = formatDumpManifestHead(counts, true);
+      const entries: string[] = [];
+      for (const chunk of spool.chunks()) for (let r = 0; r < chunk.rows; r++) entries.push(formatDumpManifestEntry(decodeDumpRow(chunk.view, r * DUMP_ROW_BYTES, f)));
+      const sink = new MemorySink();
+      await writeDumpManifest(sink, head, spool, DUMP_ROW_BYTES, f, new TimeSlicer(1));
+      expect(sink.text()).toBe(head + entries.join(',') + DUMP_MANIFEST_TAIL);
+      expect(JSON.parse(sink.text()).tensors).toHaveLength(3000);
+      spool.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('tensor_dump.json with no entries', async () => {
+    const dir = tmpDir('fast-dump-empty');
+    try {
+      const spool = new RecordSpool(dir, 'dump', DUMP_ROW_BYTES, 256);
+      const head = formatDumpManifestHead({ total: 0, beforeDispatch: 0, afterCompletion: 0, input: 0, output: 0, inout: 0, truncated: 0, droppedRecords: 0, droppedOverwrite: 0 }, false);
+      const sink = new MemorySink();
+      await writeDumpManifest(sink, head, spool, DUMP_ROW_BYTES, DUMP_ROW_LAYOUT);
+      expect(JSON.parse(sink.text())).toMatchObject({ total_tensors: 0, tensors: [] });
       spool.dispose();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

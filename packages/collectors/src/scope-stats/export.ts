@@ -2,7 +2,7 @@
  * `scope_stats/scope_stats.jsonl`: a metadata line,
  * then one line per scope boundary in device order, with Python-style `": "` / `", "` spacing.
  */
-import { ByteOut, type ByteSink } from '../export/byte-out';
+import { ascii, ByteOut, type ByteSink } from '../export/byte-out';
 import type { RecordSpool } from '../framework/spool';
 import { TimeSlicer } from '../framework/slicer';
 import { decodeScopeStatsRecord } from './decode';
@@ -51,6 +51,83 @@ export function formatScopeStatsRecord(view: DataView, at: number): string {
 // Records between pause checks (see l2-swimlane/export-json.ts).
 const PACE_EVERY = 64;
 
+const R = ScopeStatsRecord;
+const SITE = R.offsetOf('siteFileBasename');
+const SITE_BYTES = 32;
+const LINE = R.offsetOf('siteLine');
+const PHASE = R.offsetOf('phase');
+const DEPTH = R.offsetOf('depth');
+const RING = R.offsetOf('ringId');
+const TASK_START = R.offsetOf('taskStart');
+const TASK_END = R.offsetOf('taskEnd');
+const HEAP_START = R.offsetOf('heapStart');
+const HEAP_END = R.offsetOf('heapEnd');
+const TENSORMAP = R.offsetOf('tensormapUsed');
+
+// The text between a record's values, prepared once (see formatScopeStatsRecord for the spelling).
+const OPEN = ascii('{"site": ');
+const PHASE_THEN_DEPTH = ['begin', 'end', 'unknown'].map((p) => ascii(`, "phase": "${p}", "depth": `));
+const RING_LIT = ascii(', "ring": ');
+const TASK_START_LIT = ascii(', "task_window_start": ');
+const TASK_END_LIT = ascii(', "task_window_end": ');
+const HEAP_START_LIT = ascii(', "heap_start": ');
+const HEAP_END_LIT = ascii(', "heap_end": ');
+const TENSORMAP_LIT = ascii(', "tensormap": ');
+const CLOSE_LINE = ascii('}\n');
+// More than one record can take: about 150 bytes of text, a site of at most 6 × 32 + 13 bytes as a
+// JSON string, and eight values of at most 24 bytes.
+const RECORD_BYTES_BOUND = 640;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COLON = 58;
+
+/**
+ * Prints the record's `"site"` value: the file name and line as a JSON string. Names of printable
+ * ASCII without quotes or backslashes (all real ones) are copied byte by byte; any other goes
+ * through `JSON.stringify`, which escapes it.
+ */
+function writeSite(w: ByteOut, view: DataView, at: number): void {
+  let length = 0;
+  let plain = true;
+  for (; length < SITE_BYTES; length++) {
+    const c = view.getUint8(at + SITE + length);
+    if (c === 0) break;
+    if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) plain = false;
+  }
+  if (!plain) {
+    w.jsonString(decodeScopeStatsRecord(view, at).site);
+    return;
+  }
+  w.byte(QUOTE);
+  for (let i = 0; i < length; i++) w.byte(view.getUint8(at + SITE + i));
+  w.byte(COLON);
+  w.int(view.getInt32(at + LINE, true));
+  w.byte(QUOTE);
+}
+
+/** Prints the record at byte `at` of `view` as {@link formatScopeStatsRecord} spells it, and a newline. */
+function writeRecordLine(w: ByteOut, view: DataView, at: number): void {
+  w.reserve(RECORD_BYTES_BOUND);
+  w.lit(OPEN);
+  writeSite(w, view, at);
+  const phase = view.getInt16(at + PHASE, true);
+  w.lit(PHASE_THEN_DEPTH[phase === 0 ? 0 : phase === 1 ? 1 : 2]!);
+  w.int(view.getInt16(at + DEPTH, true));
+  w.lit(RING_LIT);
+  w.int(view.getInt16(at + RING, true));
+  w.lit(TASK_START_LIT);
+  w.int(view.getInt32(at + TASK_START, true));
+  w.lit(TASK_END_LIT);
+  w.int(view.getInt32(at + TASK_END, true));
+  w.lit(HEAP_START_LIT);
+  w.u64(view.getUint32(at + HEAP_START, true), view.getUint32(at + HEAP_START + 4, true));
+  w.lit(HEAP_END_LIT);
+  w.u64(view.getUint32(at + HEAP_END, true), view.getUint32(at + HEAP_END + 4, true));
+  w.lit(TENSORMAP_LIT);
+  w.int(view.getInt32(at + TENSORMAP, true));
+  w.lit(CLOSE_LINE);
+}
+
 /**
  * Streams the file into `out`: the metadata line, then one line per spooled record, pausing for the
  * event loop whenever `slicer`'s slice is used up.
@@ -61,7 +138,7 @@ export async function writeScopeStatsJsonl(out: ByteSink, metadata: ScopeStatsMe
   let n = 0;
   for (const chunk of spool.chunks()) {
     for (let i = 0; i < chunk.rows; i++) {
-      w.utf8(formatScopeStatsRecord(chunk.view, i * ScopeStatsRecord.size) + '\n');
+      writeRecordLine(w, chunk.view, i * ScopeStatsRecord.size);
       if (++n % PACE_EVERY === 0) await w.pace(slicer);
     }
   }

@@ -15,7 +15,7 @@ import type { SharedRegion } from '../memory';
 import type { ProtocolGeometry } from '../protocol/geometry';
 import { dumpGeometry, dumpStateOffset } from './geometry';
 import { DUMP_MAGIC, DumpBufferState, DumpHeader, TensorDumpRecord } from './layout';
-import { DUMP_MANIFEST_TAIL, formatDumpManifestEntry, formatDumpManifestHead, type DumpManifestCounts } from './manifest';
+import { formatDumpManifestHead, writeDumpManifest, type DumpManifestCounts, type DumpRowLayout } from './manifest';
 
 /** Relative paths of the export. */
 export const TENSOR_DUMP_DIR = 'tensor_dump';
@@ -53,6 +53,10 @@ const F = {
   startOffset: R.offsetOf('startOffset'),
   truncated: R.offsetOf('truncated'),
 } as const;
+/** Where the manifest finds an entry's fields in a spooled row. */
+export const DUMP_ROW_LAYOUT: DumpRowLayout = { ...F, binOffset: ROW_BIN_OFFSET, binSize: ROW_BIN_SIZE, overwritten: ROW_OVERWRITTEN };
+/** Bytes of a spooled row: the device record, then the payload's .bin offset and size and the overwrite flag. */
+export const DUMP_ROW_BYTES = ROW_BYTES;
 // Payload bytes copied per step: a bounded device read and file write between pauses (a write
 // into fresh page-cache pages costs a few milliseconds per 64 KiB on a slow machine).
 const PAYLOAD_PIECE = 64 * 1024;
@@ -62,8 +66,6 @@ const MAX_BIN_BACKLOG = 16 * 1024 * 1024;
 // Piece buffers kept for reuse, and the size below which a piece is copied into a buffer of its own.
 const MAX_SPARE_PIECES = 64;
 const SMALL_PIECE = 4096;
-// Manifest entries between pause checks.
-const PACE_EVERY = 64;
 
 /** Records taken from a buffer whose payloads are still to be copied. */
 interface PendingRecords {
@@ -318,19 +320,8 @@ export class TensorDumpCollector extends CollectorBase {
     if (this.binPath !== undefined && fs.existsSync(this.binPath)) await files.moveFile(this.binPath, binOut);
     else await files.writeFile(binOut, new Uint8Array(0));
     this.counts.droppedRecords = summary?.dropped ?? 0;
-    await files.writeText(manifestPath, async (out) => {
-      await out.write(formatDumpManifestHead(this.counts, options.incomplete));
-      const slicer = new TimeSlicer();
-      let n = 0;
-      for (const chunk of this.spool!.chunks(1024)) {
-        for (let r = 0; r < chunk.rows; r++) {
-          const text = formatDumpManifestEntry(decodeRow(chunk.view, r * ROW_BYTES));
-          await out.write(n === 0 ? text : ',' + text);
-          if (++n % PACE_EVERY === 0) await slicer.pauseIfDue();
-        }
-      }
-      await out.write(DUMP_MANIFEST_TAIL);
-    });
+    const spool = this.spool!;
+    await files.writeText(manifestPath, (out) => writeDumpManifest(out, formatDumpManifestHead(this.counts, options.incomplete), spool, ROW_BYTES, DUMP_ROW_LAYOUT));
     return [manifestPath, binOut];
   }
 
@@ -351,30 +342,3 @@ export class TensorDumpCollector extends CollectorBase {
   }
 }
 
-
-function decodeRow(v: DataView, at: number) {
-  const ndims = Math.min(v.getUint8(at + F.ndims), 5);
-  const shape: number[] = [];
-  const strides: number[] = [];
-  for (let i = 0; i < ndims; i++) {
-    shape.push(v.getUint32(at + F.shapes + 4 * i, true));
-    strides.push(v.getUint32(at + F.strides + 4 * i, true));
-  }
-  return {
-    taskId: v.getBigUint64(at + F.taskId, true),
-    subtaskId: v.getUint8(at + F.subtaskId),
-    funcId: v.getUint32(at + F.funcId, true),
-    role: v.getUint8(at + F.role),
-    stage: v.getUint8(at + F.stage),
-    argIndex: v.getUint32(at + F.argIndex, true),
-    dtype: v.getUint8(at + F.dtype),
-    isContiguous: v.getUint8(at + F.isContiguous) !== 0,
-    shape,
-    strides,
-    startOffset: v.getBigUint64(at + F.startOffset, true),
-    binOffset: Number(v.getBigUint64(at + ROW_BIN_OFFSET, true)),
-    binSize: Number(v.getBigUint64(at + ROW_BIN_SIZE, true)),
-    truncated: v.getUint8(at + F.truncated) !== 0,
-    overwritten: v.getUint8(at + ROW_OVERWRITTEN) !== 0,
-  };
-}
