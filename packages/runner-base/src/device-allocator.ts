@@ -257,6 +257,7 @@ export class DeviceAllocator implements CollectorDeviceMemory {
    * closed underneath (its memory is gone already).
    */
   abandonAll(): void {
+    this.currentGeneration = nextGeneration();
     this.older.clear();
     this.newest = undefined;
     this.olderBytes = 0n;

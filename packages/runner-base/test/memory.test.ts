@@ -227,6 +227,29 @@ describe('DeviceAllocator', () => {
     expect(fake.memory.size).toBe(0);
   });
 
+  test('generation changes with every change to the live allocations, abandonAll included, and never repeats', () => {
+    let next = 0x1000n;
+    const device = { malloc: () => (next += 0x1000n), free: () => undefined } as unknown as HalDevice;
+    const a = new DeviceAllocator(device);
+    const b = new DeviceAllocator(device);
+    const seen = [a.generation, b.generation];
+    const step = (allocator: DeviceAllocator, change: () => void): void => {
+      const before = allocator.generation;
+      allocator.memoryStats(); // reading changes nothing
+      expect(allocator.generation).toBe(before);
+      change();
+      seen.push(allocator.generation);
+    };
+    const x = a.alloc(1);
+    seen.push(a.generation);
+    step(a, () => a.alloc(2));
+    step(b, () => b.alloc(3));
+    step(a, () => a.free(x));
+    step(a, () => a.freeAll());
+    step(b, () => b.abandonAll());
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
   test('freeAll frees oldest first, the newest included; abandonAll forgets the newest too', () => {
     let next = 0x1000n;
     const freed: bigint[] = [];
