@@ -2,21 +2,28 @@
 import type { ScopeBoundary } from '../trace/inputs';
 import { ScopeStatsRecord } from './layout';
 
-const SITE = ScopeStatsRecord.offsetOf('siteFileBasename');
-const HEAP_START = ScopeStatsRecord.offsetOf('heapStart');
-const HEAP_END = ScopeStatsRecord.offsetOf('heapEnd');
-const LINE = ScopeStatsRecord.offsetOf('siteLine');
-const TASK_START = ScopeStatsRecord.offsetOf('taskStart');
-const TASK_END = ScopeStatsRecord.offsetOf('taskEnd');
-const TENSORMAP = ScopeStatsRecord.offsetOf('tensormapUsed');
-const DEPTH = ScopeStatsRecord.offsetOf('depth');
-const RING = ScopeStatsRecord.offsetOf('ringId');
-const PHASE = ScopeStatsRecord.offsetOf('phase');
+/** Byte offsets of a record's fields, looked up once (the layout's lookup is by name). */
+export const SCOPE_STATS_FIELDS = {
+  site: ScopeStatsRecord.offsetOf('siteFileBasename'),
+  heapStart: ScopeStatsRecord.offsetOf('heapStart'),
+  heapEnd: ScopeStatsRecord.offsetOf('heapEnd'),
+  line: ScopeStatsRecord.offsetOf('siteLine'),
+  taskStart: ScopeStatsRecord.offsetOf('taskStart'),
+  taskEnd: ScopeStatsRecord.offsetOf('taskEnd'),
+  tensormap: ScopeStatsRecord.offsetOf('tensormapUsed'),
+  depth: ScopeStatsRecord.offsetOf('depth'),
+  ring: ScopeStatsRecord.offsetOf('ringId'),
+  phase: ScopeStatsRecord.offsetOf('phase'),
+} as const;
+/** Bytes of the NUL-terminated site file name (a name this long has no NUL). */
+export const SCOPE_SITE_BYTES = 32;
+
+const F = SCOPE_STATS_FIELDS;
 
 function siteName(view: DataView, at: number): string {
   let s = '';
-  for (let i = 0; i < 32; i++) {
-    const c = view.getUint8(at + SITE + i);
+  for (let i = 0; i < SCOPE_SITE_BYTES; i++) {
+    const c = view.getUint8(at + F.site + i);
     if (c === 0) break;
     s += String.fromCharCode(c);
   }
@@ -25,16 +32,16 @@ function siteName(view: DataView, at: number): string {
 
 /** Decodes the record at byte `at` of `view`. */
 export function decodeScopeStatsRecord(view: DataView, at: number): ScopeBoundary {
-  const phase = view.getInt16(at + PHASE, true);
+  const phase = view.getInt16(at + F.phase, true);
   return {
-    site: `${siteName(view, at)}:${view.getInt32(at + LINE, true)}`,
+    site: `${siteName(view, at)}:${view.getInt32(at + F.line, true)}`,
     phase: phase === 0 ? 'begin' : phase === 1 ? 'end' : 'unknown',
-    depth: view.getInt16(at + DEPTH, true),
-    ring: view.getInt16(at + RING, true),
-    taskWindowStart: view.getInt32(at + TASK_START, true),
-    taskWindowEnd: view.getInt32(at + TASK_END, true),
-    heapStart: view.getBigUint64(at + HEAP_START, true),
-    heapEnd: view.getBigUint64(at + HEAP_END, true),
-    tensormap: view.getInt32(at + TENSORMAP, true),
+    depth: view.getInt16(at + F.depth, true),
+    ring: view.getInt16(at + F.ring, true),
+    taskWindowStart: view.getInt32(at + F.taskStart, true),
+    taskWindowEnd: view.getInt32(at + F.taskEnd, true),
+    heapStart: view.getBigUint64(at + F.heapStart, true),
+    heapEnd: view.getBigUint64(at + F.heapEnd, true),
+    tensormap: view.getInt32(at + F.tensormap, true),
   };
 }

@@ -5,7 +5,7 @@
 import { ascii, ByteOut, type ByteSink } from '../export/byte-out';
 import type { RecordSpool } from '../framework/spool';
 import { TimeSlicer } from '../framework/slicer';
-import { decodeScopeStatsRecord } from './decode';
+import { decodeScopeStatsRecord, SCOPE_SITE_BYTES, SCOPE_STATS_FIELDS } from './decode';
 import { ScopeStatsRecord } from './layout';
 
 /** Schema version of the file. */
@@ -51,28 +51,17 @@ export function formatScopeStatsRecord(view: DataView, at: number): string {
 // Records between pause checks (see l2-swimlane/export-json.ts).
 const PACE_EVERY = 64;
 
-const R = ScopeStatsRecord;
-const SITE = R.offsetOf('siteFileBasename');
-const SITE_BYTES = 32;
-const LINE = R.offsetOf('siteLine');
-const PHASE = R.offsetOf('phase');
-const DEPTH = R.offsetOf('depth');
-const RING = R.offsetOf('ringId');
-const TASK_START = R.offsetOf('taskStart');
-const TASK_END = R.offsetOf('taskEnd');
-const HEAP_START = R.offsetOf('heapStart');
-const HEAP_END = R.offsetOf('heapEnd');
-const TENSORMAP = R.offsetOf('tensormapUsed');
+const F = SCOPE_STATS_FIELDS;
 
 // The text between a record's values, prepared once (see formatScopeStatsRecord for the spelling).
 const OPEN = ascii('{"site": ');
 const PHASE_THEN_DEPTH = ['begin', 'end', 'unknown'].map((p) => ascii(`, "phase": "${p}", "depth": `));
-const RING_LIT = ascii(', "ring": ');
-const TASK_START_LIT = ascii(', "task_window_start": ');
-const TASK_END_LIT = ascii(', "task_window_end": ');
-const HEAP_START_LIT = ascii(', "heap_start": ');
-const HEAP_END_LIT = ascii(', "heap_end": ');
-const TENSORMAP_LIT = ascii(', "tensormap": ');
+const RING = ascii(', "ring": ');
+const TASK_START = ascii(', "task_window_start": ');
+const TASK_END = ascii(', "task_window_end": ');
+const HEAP_START = ascii(', "heap_start": ');
+const HEAP_END = ascii(', "heap_end": ');
+const TENSORMAP = ascii(', "tensormap": ');
 const CLOSE_LINE = ascii('}\n');
 // More than one record can take: about 150 bytes of text, a site of at most 6 × 32 + 13 bytes as a
 // JSON string, and eight values of at most 24 bytes.
@@ -89,8 +78,8 @@ const COLON = 58;
 function writeSite(w: ByteOut, view: DataView, at: number): void {
   let length = 0;
   let plain = true;
-  for (; length < SITE_BYTES; length++) {
-    const c = view.getUint8(at + SITE + length);
+  for (; length < SCOPE_SITE_BYTES; length++) {
+    const c = view.getUint8(at + F.site + length);
     if (c === 0) break;
     if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) plain = false;
   }
@@ -99,9 +88,9 @@ function writeSite(w: ByteOut, view: DataView, at: number): void {
     return;
   }
   w.byte(QUOTE);
-  for (let i = 0; i < length; i++) w.byte(view.getUint8(at + SITE + i));
+  for (let i = 0; i < length; i++) w.byte(view.getUint8(at + F.site + i));
   w.byte(COLON);
-  w.int(view.getInt32(at + LINE, true));
+  w.int(view.getInt32(at + F.line, true));
   w.byte(QUOTE);
 }
 
@@ -110,21 +99,21 @@ function writeRecordLine(w: ByteOut, view: DataView, at: number): void {
   w.reserve(RECORD_BYTES_BOUND);
   w.lit(OPEN);
   writeSite(w, view, at);
-  const phase = view.getInt16(at + PHASE, true);
+  const phase = view.getInt16(at + F.phase, true);
   w.lit(PHASE_THEN_DEPTH[phase === 0 ? 0 : phase === 1 ? 1 : 2]!);
-  w.int(view.getInt16(at + DEPTH, true));
-  w.lit(RING_LIT);
-  w.int(view.getInt16(at + RING, true));
-  w.lit(TASK_START_LIT);
-  w.int(view.getInt32(at + TASK_START, true));
-  w.lit(TASK_END_LIT);
-  w.int(view.getInt32(at + TASK_END, true));
-  w.lit(HEAP_START_LIT);
-  w.u64(view.getUint32(at + HEAP_START, true), view.getUint32(at + HEAP_START + 4, true));
-  w.lit(HEAP_END_LIT);
-  w.u64(view.getUint32(at + HEAP_END, true), view.getUint32(at + HEAP_END + 4, true));
-  w.lit(TENSORMAP_LIT);
-  w.int(view.getInt32(at + TENSORMAP, true));
+  w.int(view.getInt16(at + F.depth, true));
+  w.lit(RING);
+  w.int(view.getInt16(at + F.ring, true));
+  w.lit(TASK_START);
+  w.int(view.getInt32(at + F.taskStart, true));
+  w.lit(TASK_END);
+  w.int(view.getInt32(at + F.taskEnd, true));
+  w.lit(HEAP_START);
+  w.u64(view.getUint32(at + F.heapStart, true), view.getUint32(at + F.heapStart + 4, true));
+  w.lit(HEAP_END);
+  w.u64(view.getUint32(at + F.heapEnd, true), view.getUint32(at + F.heapEnd + 4, true));
+  w.lit(TENSORMAP);
+  w.int(view.getInt32(at + F.tensormap, true));
   w.lit(CLOSE_LINE);
 }
 

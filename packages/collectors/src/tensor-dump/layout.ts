@@ -11,7 +11,8 @@ import { freeQueueLayout, ReadyQueueEntry } from '../layout/common';
 /** `"DUMP"`: the header's magic. */
 export const DUMP_MAGIC = 0x44554d50;
 
-const DIMS = archConstants('a2a3').dump.maxDims;
+/** Dimensions a dump record holds (shapes and strides beyond them are not recorded). */
+export const DUMP_MAX_DIMS = archConstants('a2a3').dump.maxDims;
 
 /** One dumped tensor's metadata. */
 export const TensorDumpRecord = struct(
@@ -32,8 +33,8 @@ export const TensorDumpRecord = struct(
     payloadSize: { type: u64, offset: 32, doc: 'bytes copied into the arena' },
     reserved1: pad(24),
     startOffset: { type: u64, offset: 64, doc: 'element offset of the view origin' },
-    strides: { type: array(u32, DIMS), offset: 72 },
-    shapes: { type: array(u32, DIMS), offset: 92 },
+    strides: { type: array(u32, DUMP_MAX_DIMS), offset: 72 },
+    shapes: { type: array(u32, DUMP_MAX_DIMS), offset: 92 },
     reserved2: pad(16),
   },
   { size: 128, align: 64 },

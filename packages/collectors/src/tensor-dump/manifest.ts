@@ -8,7 +8,7 @@ import { ascii, ByteOut, type AsciiLiteral, type ByteSink } from '../export/byte
 import type { RecordSpool } from '../framework/spool';
 import { TimeSlicer } from '../framework/slicer';
 import { hexTaskId } from '../pmu/csv';
-import { DUMP_DTYPE_NAMES } from './layout';
+import { DUMP_DTYPE_NAMES, DUMP_MAX_DIMS } from './layout';
 
 /** The counts at the top of the manifest. */
 export interface DumpManifestCounts {
@@ -123,12 +123,9 @@ export interface DumpRowLayout {
   readonly overwritten: number;
 }
 
-/** A dump record keeps at most this many dimensions. */
-const MAX_DIMS = 5;
-
 /** The entry the spooled row at byte `at` of `v` holds. */
 export function decodeDumpRow(v: DataView, at: number, f: DumpRowLayout): DumpManifestEntry {
-  const ndims = Math.min(v.getUint8(at + f.ndims), MAX_DIMS);
+  const ndims = Math.min(v.getUint8(at + f.ndims), DUMP_MAX_DIMS);
   const shape: number[] = [];
   const strides: number[] = [];
   for (let i = 0; i < ndims; i++) {
@@ -202,7 +199,7 @@ function writeEntry(w: ByteOut, v: DataView, at: number, f: DumpRowLayout): void
   w.u32(v.getUint32(at + f.argIndex, true));
   w.lit(pick(DTYPE_THEN_CONTIGUOUS, v.getUint8(at + f.dtype)));
   w.lit(v.getUint8(at + f.isContiguous) !== 0 ? TRUE : FALSE);
-  const ndims = Math.min(v.getUint8(at + f.ndims), MAX_DIMS);
+  const ndims = Math.min(v.getUint8(at + f.ndims), DUMP_MAX_DIMS);
   let numel = 1;
   w.lit(SHAPE);
   for (let i = 0; i < ndims; i++) {
