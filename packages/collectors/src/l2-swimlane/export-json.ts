@@ -181,9 +181,9 @@ async function* formattedBlocks(
 ): AsyncGenerator<{ block: Uint8Array; bytes: number }, void, undefined> {
   const fanout = meta.arch === 'a5' ? new FanoutReader(store.fanout.chunks()) : undefined;
   let first = true;
-  // The spool reuses its read buffer for the next chunk: a chunk's rows are formatted to the end
-  // before the next chunk is read.
-  for (const chunk of store.tasks.chunks(EXPORT_BLOCK_ROWS)) {
+  // The spool reads each chunk on the thread pool while the one before is formatted, and reuses a
+  // chunk's buffer once the next one is asked for: a chunk's rows are formatted to the end first.
+  for await (const chunk of store.tasks.chunksAhead(EXPORT_BLOCK_ROWS)) {
     const rows = new Uint8Array(chunk.view.buffer, chunk.view.byteOffset, chunk.rows * TASK_ROW.bytes);
     const ids = fanout?.take(fanoutIdsOf(chunk.view, chunk.rows));
     let row = 0;
