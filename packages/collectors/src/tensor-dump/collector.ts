@@ -5,6 +5,7 @@ import type { CollectorSummary, ExportOptions } from '../collector';
 import { CollectorError, CollectorErrorCode } from '../errors';
 import { BackgroundWrites } from '../framework/background-writes';
 import { CollectorBase, type DeviceCounters, type SetupResult } from '../framework/base-collector';
+import { CoalescedAppends } from '../framework/coalesced-appends';
 import type { CollectorContext } from '../framework/context';
 import type { CollectedBuffer } from '../framework/drain-engine';
 import type { ResourceLedger } from '../framework/lifecycle';
@@ -57,15 +58,12 @@ const F = {
 export const DUMP_ROW_LAYOUT: DumpRowLayout = { ...F, binOffset: ROW_BIN_OFFSET, binSize: ROW_BIN_SIZE, overwritten: ROW_OVERWRITTEN };
 /** Bytes of a spooled row: the device record, then the payload's .bin offset and size and the overwrite flag. */
 export const DUMP_ROW_BYTES = ROW_BYTES;
-// Payload bytes copied per step: a bounded device read and file write between pauses (a write
-// into fresh page-cache pages costs a few milliseconds per 64 KiB on a slow machine).
+// Payload bytes copied per step: a bounded device read between pauses (a copy into fresh pages
+// costs a page fault per page). The pieces reach the .bin in blocks of many (CoalescedAppends).
 const PAYLOAD_PIECE = 64 * 1024;
 // Payload bytes copied but not yet written before the pump waits for the writes to catch up (a
 // wait lets the device run further ahead of the copies, so only for a backlog this large).
 const MAX_BIN_BACKLOG = 16 * 1024 * 1024;
-// Piece buffers kept for reuse, and the size below which a piece is copied into a buffer of its own.
-const MAX_SPARE_PIECES = 64;
-const SMALL_PIECE = 4096;
 
 /** Records taken from a buffer whose payloads are still to be copied. */
 interface PendingRecords {
@@ -89,10 +87,9 @@ export class TensorDumpCollector extends CollectorBase {
   private spool: RecordSpool | undefined;
   /** The open .bin: payload pieces are written off the JS thread, in order. */
   private bin: BackgroundWrites | undefined;
-  /** Piece buffers whose write ended, for reuse (fresh memory costs a page fault per page). */
-  private readonly sparePieces: Uint8Array[] = [];
+  /** Appends to the .bin, gathered into large writes (most payloads are one small piece each). */
+  private binAppends: CoalescedAppends | undefined;
   private binPath: string | undefined;
-  private binBytes = 0;
   private queue: PendingRecords[] = [];
   private pumping: Promise<void> | undefined;
   private pumpError: unknown;
@@ -174,7 +171,8 @@ export class TensorDumpCollector extends CollectorBase {
           for (;;) {
             const done = stepCost.measure(() => steps.next().done === true);
             await slicer.pauseUnlessFits(stepCost.expected);
-            if (this.bin !== undefined && this.bin.backlog > MAX_BIN_BACKLOG) {
+            if (this.bin !== undefined && this.binAppends!.backlog > MAX_BIN_BACKLOG) {
+              this.binAppends!.flush();
               await this.bin.drained();
               slicer.restart();
             }
@@ -196,6 +194,7 @@ export class TensorDumpCollector extends CollectorBase {
       await this.pumping;
     }
     if (this.bin !== undefined) {
+      this.binAppends!.flush();
       try {
         await this.bin.drained();
       } catch (e) {
@@ -225,7 +224,7 @@ export class TensorDumpCollector extends CollectorBase {
     let binSize = 0;
     let overwritten = false;
     if (payloadSize > 0 && payloadSize <= this.arenaBytes) {
-      binOffset = this.binBytes;
+      binOffset = this.binAppends?.length ?? 0;
       yield* this.copyPayload(thread, payloadOffset, payloadSize);
       // The AI CPU advances its monotonic cursor before it copies a payload in, so anything more
       // than one arena behind the cursor (read after our copy) may have been overwritten.
@@ -234,8 +233,7 @@ export class TensorDumpCollector extends CollectorBase {
       overwritten = cursor > BigInt(this.arenaBytes) && payloadOffset < cursor - BigInt(this.arenaBytes);
       if (overwritten) {
         binOffset = 0;
-        this.binBytes -= payloadSize;
-        this.bin!.truncate(this.binBytes);
+        this.binAppends!.dropTail(payloadSize);
       } else {
         binSize = payloadSize;
       }
@@ -249,12 +247,15 @@ export class TensorDumpCollector extends CollectorBase {
   }
 
   private *copyPayload(thread: number, payloadOffset: bigint, size: number): Generator<void, void, undefined> {
-    this.bin ??= new BackgroundWrites(fs.openSync(this.binPath!, 'w+'));
+    if (this.bin === undefined) {
+      this.bin = new BackgroundWrites(fs.openSync(this.binPath!, 'w+'));
+      this.binAppends = new CoalescedAppends(this.bin);
+    }
     const arena = this.arenas[thread]!;
     let offset = Number(payloadOffset % BigInt(this.arenaBytes));
     let left = size;
     while (left > 0) {
-      // One piece per step: a device read and a file write, each bounded.
+      // One piece per step: a bounded device read.
       const piece = Math.min(left, PAYLOAD_PIECE, this.arenaBytes - offset);
       this.appendBin(arena + BigInt(offset), piece);
       left -= piece;
@@ -263,24 +264,11 @@ export class TensorDumpCollector extends CollectorBase {
     }
   }
 
-  /** Copies `length` arena bytes at `addr` out of the device and queues their write to the .bin. */
+  /** Copies `length` arena bytes at `addr` out of the device and appends them to the .bin. */
   private appendBin(addr: bigint, length: number): void {
-    // A copy now: the arena's bytes may be overwritten by the device before the write runs. Large
-    // pieces go into reused buffers (fresh memory costs a page fault per page).
+    // A copy now: the arena's bytes may be overwritten by the device before the write runs.
     const memory = this.ctx.memory;
-    if (length < SMALL_PIECE) {
-      const bytes = new Uint8Array(length);
-      memory.copyFromDevice(bytes, addr);
-      this.bin!.write(bytes, this.binBytes);
-    } else {
-      const piece = this.sparePieces.pop() ?? new Uint8Array(PAYLOAD_PIECE);
-      const bytes = piece.subarray(0, length);
-      memory.copyFromDevice(bytes, addr);
-      this.bin!.write(bytes, this.binBytes, () => {
-        if (this.sparePieces.length < MAX_SPARE_PIECES) this.sparePieces.push(piece);
-      });
-    }
-    this.binBytes += length;
+    this.binAppends!.append(length, (into) => memory.copyFromDevice(into, addr));
   }
 
   private count(v: DataView, at: number, overwritten: boolean): void {
@@ -315,7 +303,9 @@ export class TensorDumpCollector extends CollectorBase {
     const binOut = path.join(dir, TENSOR_DUMP_BIN);
     // The payloads were spooled during the run; move them into place (a copy across file systems).
     const bin = this.bin;
+    this.binAppends?.flush();
     this.bin = undefined;
+    this.binAppends = undefined;
     if (bin !== undefined) await bin.close();
     if (this.binPath !== undefined && fs.existsSync(this.binPath)) await files.moveFile(this.binPath, binOut);
     else await files.writeFile(binOut, new Uint8Array(0));
@@ -329,6 +319,7 @@ export class TensorDumpCollector extends CollectorBase {
   private closeBin(): void {
     const bin = this.bin;
     this.bin = undefined;
+    this.binAppends = undefined;
     bin?.abandon();
   }
 
