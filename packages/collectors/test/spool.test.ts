@@ -22,6 +22,14 @@ function spoolOf(dir: string, rows: number, chunkRows = 5): RecordSpool {
   return spool;
 }
 
+/** A spool of 20 rows whose file was cut short after 7 of them (by something other than the spool). */
+function cutShortSpool(dir: string): RecordSpool {
+  const spool = spoolOf(dir, 20);
+  spool.flush();
+  fs.truncateSync(spool.filePath, 7 * ROW_BYTES);
+  return spool;
+}
+
 /** A chunk's bytes, copied. */
 function bytesOf(chunk: SpoolChunk): number[] {
   return [...new Uint8Array(chunk.view.buffer, chunk.view.byteOffset, chunk.rows * ROW_BYTES)];
@@ -84,10 +92,8 @@ describe('RecordSpool.chunksAhead', () => {
   });
 
   test('a file shorter than the rows written to it rejects with SpoolFailed', async () => {
-    const spool = spoolOf(dir, 20);
+    const spool = cutShortSpool(dir);
     try {
-      spool.flush();
-      fs.truncateSync(spool.filePath, 7 * ROW_BYTES);
       const chunks = spool.chunksAhead(5);
       const first = await chunks.next();
       expect(first.done).toBe(false);
@@ -109,10 +115,8 @@ describe('RecordSpool.chunksAhead', () => {
     process.on('unhandledRejection', onUnhandled);
     const before = openDescriptors();
     try {
-      const spool = spoolOf(dir, 20);
-      spool.flush();
       // The second chunk's read ahead fails: the file ends inside it.
-      fs.truncateSync(spool.filePath, 7 * ROW_BYTES);
+      const spool = cutShortSpool(dir);
       const chunks = spool.chunksAhead(5);
       expect((await chunks.next()).done).toBe(false);
       // The read ahead's callback needs a turn of the event loop, so it is still running here: it
@@ -125,9 +129,7 @@ describe('RecordSpool.chunksAhead', () => {
       await expect(chunks.next()).rejects.toMatchObject({ code: CollectorErrorCode.SpoolFailed });
 
       // A consumer that abandons the iteration without finishing it.
-      const other = spoolOf(dir, 20);
-      other.flush();
-      fs.truncateSync(other.filePath, 7 * ROW_BYTES);
+      const other = cutShortSpool(dir);
       const abandoned = other.chunksAhead(5);
       expect((await abandoned.next()).done).toBe(false);
       other.dispose();
