@@ -35,8 +35,7 @@ describe('CoalescedAppends', () => {
     });
     expect(appends.length).toBe(expected.length);
     expect(appends.backlog).toBeGreaterThan(0);
-    appends.flush();
-    await writes.close();
+    await appends.close(); // writes the last block first
     expect([...fs.readFileSync(file)]).toEqual(expected);
     // Blocks of at most 1 000 bytes, each as full as the next append allowed: 6 writes for 11 appends.
     expect(queued.mock.calls.map((c) => c[0].length)).toEqual([1000, 1000, 750, 251, 999, 7]);
@@ -55,8 +54,9 @@ describe('CoalescedAppends', () => {
     expect(appends.length).toBe(40);
     expect(truncations.mock.calls).toEqual([[40]]);
     appends.append(5, (into) => into.set(bytes(77, 5)));
-    appends.flush();
-    await writes.close();
+    await appends.drained();
+    expect(fs.readFileSync(file).length).toBe(45);
+    await appends.close();
     expect([...fs.readFileSync(file)]).toEqual([...bytes(0, 40), ...bytes(77, 5)]);
   });
 
@@ -73,8 +73,17 @@ describe('CoalescedAppends', () => {
     expect(() => appends.append(-1, () => undefined)).toThrow(RangeError);
     expect(() => appends.dropTail(9)).toThrow(/9 bytes of the 8 appended/);
     appends.append(4, (into) => into.set(bytes(9, 4)));
-    appends.flush();
-    await writes.close();
+    await appends.close();
     expect([...fs.readFileSync(file)]).toEqual([...bytes(1, 8), ...bytes(9, 4)]);
+  });
+
+  test('abandoned: the block is dropped, and the descriptor is closed', async () => {
+    const before = fs.readdirSync('/proc/self/fd').length;
+    const appends = new CoalescedAppends(writes, 64);
+    appends.append(40, (into) => into.set(bytes(3, 40)));
+    appends.abandon();
+    for (let i = 0; i < 100 && fs.readdirSync('/proc/self/fd').length >= before; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(fs.readdirSync('/proc/self/fd').length).toBe(before - 1);
+    expect(fs.readFileSync(file).length).toBe(0);
   });
 });

@@ -5,8 +5,9 @@
  * wake-ups, for every 64 KiB.
  *
  * The bytes of an append are copied into the block at once (the caller's source may change right
- * after), and the block is handed to the ordered {@link BackgroundWrites} when the next append
- * would not fit, or on {@link CoalescedAppends.flush}.
+ * after), and the block is handed to the file's ordered {@link BackgroundWrites} when the next
+ * append would not fit, or on {@link CoalescedAppends.flush} (which waiting for the file and
+ * closing it do first).
  */
 import type { BackgroundWrites } from './background-writes';
 
@@ -23,7 +24,8 @@ export class CoalescedAppends {
   private readonly spare: Uint8Array[] = [];
 
   /**
-   * @param writes the file's ordered writes; its content so far is taken to be empty
+   * @param writes the file's ordered writes, owned from now on (closed by {@link close} or
+   *   {@link abandon}); the file is taken to be empty
    * @param blockBytes the block size, and the largest single append
    */
   constructor(
@@ -76,6 +78,24 @@ export class CoalescedAppends {
     // Everything in the block is part of the tail: nothing of it is written.
     this.staged = 0;
     this.writes.truncate(this.appended);
+  }
+
+  /** Writes what the block holds, then resolves once everything is written; rejects with the first failure. */
+  drained(): Promise<void> {
+    this.flush();
+    return this.writes.drained();
+  }
+
+  /** Writes what the block holds, waits for everything, then closes the file; rejects with the first failure. */
+  close(): Promise<void> {
+    this.flush();
+    return this.writes.close();
+  }
+
+  /** Drops the block and every write not yet started, and closes the file once the one in flight ends. */
+  abandon(): void {
+    this.staged = 0;
+    this.writes.abandon();
   }
 
   /** Queues the write of what the block holds, so far. */

@@ -85,10 +85,11 @@ export class TensorDumpCollector extends CollectorBase {
    */
   private arenas: bigint[] = [];
   private spool: RecordSpool | undefined;
-  /** The open .bin: payload pieces are written off the JS thread, in order. */
-  private bin: BackgroundWrites | undefined;
-  /** Appends to the .bin, gathered into large writes (most payloads are one small piece each). */
-  private binAppends: CoalescedAppends | undefined;
+  /**
+   * The open .bin: payload pieces gathered into large writes (most payloads are one small piece
+   * each), written off the JS thread, in order.
+   */
+  private bin: CoalescedAppends | undefined;
   private binPath: string | undefined;
   private queue: PendingRecords[] = [];
   private pumping: Promise<void> | undefined;
@@ -171,8 +172,7 @@ export class TensorDumpCollector extends CollectorBase {
           for (;;) {
             const done = stepCost.measure(() => steps.next().done === true);
             await slicer.pauseUnlessFits(stepCost.expected);
-            if (this.bin !== undefined && this.binAppends!.backlog > MAX_BIN_BACKLOG) {
-              this.binAppends!.flush();
+            if (this.bin !== undefined && this.bin.backlog > MAX_BIN_BACKLOG) {
               await this.bin.drained();
               slicer.restart();
             }
@@ -194,7 +194,6 @@ export class TensorDumpCollector extends CollectorBase {
       await this.pumping;
     }
     if (this.bin !== undefined) {
-      this.binAppends!.flush();
       try {
         await this.bin.drained();
       } catch (e) {
@@ -224,7 +223,7 @@ export class TensorDumpCollector extends CollectorBase {
     let binSize = 0;
     let overwritten = false;
     if (payloadSize > 0 && payloadSize <= this.arenaBytes) {
-      binOffset = this.binAppends?.length ?? 0;
+      binOffset = this.bin?.length ?? 0;
       yield* this.copyPayload(thread, payloadOffset, payloadSize);
       // The AI CPU advances its monotonic cursor before it copies a payload in, so anything more
       // than one arena behind the cursor (read after our copy) may have been overwritten.
@@ -233,7 +232,7 @@ export class TensorDumpCollector extends CollectorBase {
       overwritten = cursor > BigInt(this.arenaBytes) && payloadOffset < cursor - BigInt(this.arenaBytes);
       if (overwritten) {
         binOffset = 0;
-        this.binAppends!.dropTail(payloadSize);
+        this.bin!.dropTail(payloadSize);
       } else {
         binSize = payloadSize;
       }
@@ -247,10 +246,7 @@ export class TensorDumpCollector extends CollectorBase {
   }
 
   private *copyPayload(thread: number, payloadOffset: bigint, size: number): Generator<void, void, undefined> {
-    if (this.bin === undefined) {
-      this.bin = new BackgroundWrites(fs.openSync(this.binPath!, 'w+'));
-      this.binAppends = new CoalescedAppends(this.bin);
-    }
+    this.bin ??= new CoalescedAppends(new BackgroundWrites(fs.openSync(this.binPath!, 'w+')));
     const arena = this.arenas[thread]!;
     let offset = Number(payloadOffset % BigInt(this.arenaBytes));
     let left = size;
@@ -268,7 +264,7 @@ export class TensorDumpCollector extends CollectorBase {
   private appendBin(addr: bigint, length: number): void {
     // A copy now: the arena's bytes may be overwritten by the device before the write runs.
     const memory = this.ctx.memory;
-    this.binAppends!.append(length, (into) => memory.copyFromDevice(into, addr));
+    this.bin!.append(length, (into) => memory.copyFromDevice(into, addr));
   }
 
   private count(v: DataView, at: number, overwritten: boolean): void {
@@ -303,9 +299,7 @@ export class TensorDumpCollector extends CollectorBase {
     const binOut = path.join(dir, TENSOR_DUMP_BIN);
     // The payloads were spooled during the run; move them into place (a copy across file systems).
     const bin = this.bin;
-    this.binAppends?.flush();
     this.bin = undefined;
-    this.binAppends = undefined;
     if (bin !== undefined) await bin.close();
     if (this.binPath !== undefined && fs.existsSync(this.binPath)) await files.moveFile(this.binPath, binOut);
     else await files.writeFile(binOut, new Uint8Array(0));
@@ -319,7 +313,6 @@ export class TensorDumpCollector extends CollectorBase {
   private closeBin(): void {
     const bin = this.bin;
     this.bin = undefined;
-    this.binAppends = undefined;
     bin?.abandon();
   }
 
