@@ -11,6 +11,7 @@ import {
   dumpGeometry,
   dumpLayout,
   dumpStateOffset,
+  L2TaskStore,
   PmuCollector,
   pmuGeometry,
   pmuLayout,
@@ -22,6 +23,7 @@ import {
   TimeSlicer,
   turnDeadline,
   UnitCost,
+  writeSwimlaneTrace,
   yieldToEventLoop,
 } from '../src';
 import type { DrainEngine } from '../src/framework/drain-engine';
@@ -301,5 +303,50 @@ describe.each(['a2a3', 'a5'] as const)('tensor-dump payloads in slices on %s', (
     await new Promise((r) => setTimeout(r, 20));
     expect(mem.allocs.size).toBe(0);
     expect(mem.mapped.size).toBe(0);
+  });
+});
+
+describe('swimlane trace export in slices', () => {
+  /** A slicer whose slice is always used up, counting the pauses it makes. */
+  class CountingSlicer extends TimeSlicer {
+    pauses = 0;
+    constructor() {
+      super(0);
+    }
+    override async pause(): Promise<void> {
+      this.pauses++;
+      await super.pause();
+    }
+  }
+
+  test.each([
+    ['no host graph, no PMU', false],
+    ['a host graph', true],
+  ])('the first pass over the tasks pauses too (%s)', async (_what, withGraph) => {
+    const dir = tmpDir('trace-pace');
+    const store = new L2TaskStore(dir, 2);
+    try {
+      const tasks = 64 * 20;
+      for (let i = 0; i < tasks; i++) {
+        const start = 1000n + 40n * BigInt(i);
+        store.addTask({ taskId: BigInt(i), start, end: start + 25n, dispatch: start - 3n, finish: start + 30n, funcId: i % 3, coreId: i % 6, coreType: i % 6 < 2 ? 0 : 1, fanout: [] });
+      }
+      const slicer = new CountingSlicer();
+      // The first pass reads every task before anything is written: count its pauses up to the first byte.
+      let pausesBeforeFirstByte: number | undefined;
+      const sink = {
+        writeBytes(_chunk: Uint8Array, release?: () => void): undefined {
+          pausesBeforeFirstByte ??= slicer.pauses;
+          release?.();
+          return undefined;
+        },
+      };
+      const inputs = withGraph ? { tasks: [{ id: 0, kernel: 'k', deps: [] }, { id: 1, kernel: 'k', deps: [0] }] } : undefined;
+      await writeSwimlaneTrace(sink, store, { arch: 'a2a3', deviceId: 0, numCores: 6, timestampHz: 50_000_000, incomplete: false, inputs }, slicer);
+      expect(pausesBeforeFirstByte).toBeGreaterThanOrEqual(tasks / 64);
+    } finally {
+      store.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
