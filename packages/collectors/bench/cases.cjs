@@ -213,6 +213,37 @@ async function drainCase() {
   return { fullSpeed, backpressure };
 }
 
+/**
+ * The Perfetto trace (swimlane.trace.json) of n spooled tasks, formatted on the event loop in
+ * slices: its time and longest stall; beside it, in the same process, the same records'
+ * l2_perf_records.json (its task table formatted off the event loop) and the longest stall of the
+ * same monitor over an idle await as long as the export (what the machine itself adds).
+ */
+async function traceCase() {
+  const { dir, store } = spooledTasks(n);
+  try {
+    const t1 = process.hrtime.bigint();
+    const table = await c.TextFileWriter.open(path.join(dir, 'l2_perf_records.json'), 'bench');
+    await c.writeL2PerfJson(table, store, META);
+    await table.close();
+    const tableSecs = Number(process.hrtime.bigint() - t1) / 1e9;
+    global.gc?.();
+    const stalls = stallMonitor();
+    const t0 = process.hrtime.bigint();
+    const out = await c.TextFileWriter.open(path.join(dir, 'swimlane.trace.json'), 'bench');
+    await c.writeSwimlaneTrace(out, store, { arch: 'a2a3', deviceId: 0, numCores: 72, timestampHz: META.timestampHz, incomplete: false });
+    await out.close();
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    const maxStallMs = stalls.stop();
+    store.dispose();
+    const idle = stallMonitor();
+    await new Promise((resolve) => setTimeout(resolve, Math.min(3000, secs * 1000)));
+    return { tasksPerSec: n / secs, tableTasksPerSec: n / tableSecs, seconds: secs, maxStallMs, idleStallMs: idle.stop() };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 (async () => {
   let r;
   if (name === 'export') r = await exportCase('bytes');
@@ -220,6 +251,7 @@ async function drainCase() {
   else if (name === 'format') r = await formatCase('bytes');
   else if (name === 'format-text') r = await formatCase('text');
   else if (name === 'drain') r = await drainCase();
+  else if (name === 'trace') r = await traceCase();
   else throw new Error(`unknown case ${name}`);
   process.stdout.write(JSON.stringify(r) + '\n');
 })().catch((err) => {

@@ -59,6 +59,12 @@ for (const n of quick ? [1_000_000] : [1_000_000, 10_000_000]) {
   add(`swimlane export formatting alone, no file (${label} records)`, fmt.recordsPerSec, 'records/s', 'string-building writer into the same discarding sink', fmtBase.recordsPerSec);
 }
 
+// The Perfetto trace of the same kind of records, formatted on the event loop in slices (no
+// host graph or PMU data: the records alone). Its stall is set beside an idle await's.
+const trace = runCase('trace', 1_000_000);
+add('swimlane.trace.json export, 1M records (on the event loop, in slices)', trace.tasksPerSec, 'records/s', 'l2_perf_records.json of the same records, task table formatted off the event loop, same process', trace.tableTasksPerSec);
+add('longest event-loop stall during the swimlane.trace.json export (1M records)', trace.maxStallMs, 'ms', 'the same monitor over an idle await as long as the export, same process', trace.idleStallMs);
+
 const drain = runCase('drain', quick ? 4_000 : 40_000);
 add('sim drain throughput, producer at full speed (a2a3sim, PMU)', drain.fullSpeed.collectedPerSec, 'records/s', 'device production rate, same run', drain.fullSpeed.producedPerSec);
 add('sim drops at full speed, no backpressure (a2a3sim, PMU)', drain.fullSpeed.dropped, 'records', 'records produced', drain.fullSpeed.total);
