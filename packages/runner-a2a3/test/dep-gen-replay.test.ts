@@ -196,6 +196,19 @@ describe('replayDeps', () => {
     expect(await written(empty)).toBe(serializeDepsJson(empty));
   });
 
+  it('pauses after every task, in manual scopes too, and while stitching a long capture', () => {
+    const records: CapturedRecord[] = [];
+    for (let i = 0; i < 3000; i++) records.push(task(BigInt(i), [[DepGenArgType.input, tensor(0x1000n)]], [], DepGenFlag.inManualScope));
+    let pauses = 0;
+    const steps = replayDepsSteps(records);
+    let r = steps.next();
+    for (; r.done !== true; r = steps.next()) pauses++;
+    // One per task, and one per 1 024 records and tasks looked at while stitching (6 000 in all).
+    expect(pauses).toBe(3000 + 5);
+    expect(r.value).toEqual(replayDeps(records));
+    expect(r.value.deps.tasks.every((t) => t.scope === 'manual')).toBe(true);
+  });
+
   it('names unknown dtypes and arg types UNKNOWN and reports no element count for them', () => {
     const { deps } = replayDeps([task(0n, [[DepGenArgType.noDep, tensor(64n, { dtype: 0xff, shapes: [], strides: [], ndims: 0, bufferSize: 0n })]])]);
     expect(deps.tasks[0]!.args[0]).toEqual({ idx: 0, type: 'UNKNOWN', tensor_id: depsTensorId(64n, 0).toString(), dtype: 'UNKNOWN', shape: [], start_offset: '0', strides: [] });

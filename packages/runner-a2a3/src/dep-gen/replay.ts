@@ -67,11 +67,22 @@ export function argTypeName(code: number): DepsArgType {
   return ARG_TYPE_NAMES[code] ?? 'UNKNOWN';
 }
 
-/** Joins overflow records to their base records; reports what does not fit together. */
-function stitch(records: readonly CapturedRecord[], problems: string[]): Submit[] {
+// Records stitched between pause points: far below a slice, far above the cost of a pause check.
+const STITCH_RECORDS_PER_STEP = 1024;
+
+/**
+ * Joins overflow records to their base records; reports what does not fit together. Yields every
+ * {@link STITCH_RECORDS_PER_STEP} records or tasks looked at: a capture of a long run holds millions.
+ */
+function* stitchSteps(records: readonly CapturedRecord[], problems: string[]): Generator<void, Submit[], undefined> {
   const submits: Submit[] = [];
   let last: Submit | undefined;
+  let sinceYield = 0;
   for (const r of records) {
+    if (++sinceYield === STITCH_RECORDS_PER_STEP) {
+      sinceYield = 0;
+      yield;
+    }
     if (r.kind === 'task') {
       if (last?.open === true) problems.push(`task ${last.task.taskId}: overflow chain ended without its last record`);
       last = { task: r, deps: [...r.explicitDeps], open: (r.flags & DepGenFlag.hasOverflow) !== 0 };
@@ -87,6 +98,10 @@ function stitch(records: readonly CapturedRecord[], problems: string[]): Submit[
   }
   if (last?.open === true) problems.push(`task ${last.task.taskId}: overflow chain ended without its last record`);
   for (const s of submits) {
+    if (++sinceYield === STITCH_RECORDS_PER_STEP) {
+      sinceYield = 0;
+      yield;
+    }
     if (s.deps.length !== s.task.explicitDepCount) {
       problems.push(`task ${s.task.taskId}: ${s.task.explicitDepCount} explicit dependencies declared, ${s.deps.length} captured`);
     }
@@ -117,7 +132,7 @@ export function replayDeps(records: readonly CapturedRecord[]): DepsReplay {
  */
 export function* replayDepsSteps(records: readonly CapturedRecord[]): Generator<void, DepsReplay, undefined> {
   const problems: string[] = [];
-  const submits = stitch(records, problems);
+  const submits = yield* stitchSteps(records, problems);
   const tasks: DepsJson['tasks'] = [];
   const tensors: DepsJsonTensor[] = [];
   const tensorIds = new Set<string>();
@@ -156,7 +171,11 @@ export function* replayDepsSteps(records: readonly CapturedRecord[]): Generator<
       edges.push(edge());
     };
     for (const pred of deps) emit(pred, () => ({ pred: pred.toString(), succ, arg: -1, source: 'explicit' }));
-    if (manualScope) continue;
+    // A task in a manual scope has only its explicit dependencies; it still ends in a pause point.
+    if (manualScope) {
+      yield;
+      continue;
+    }
 
     task.tensors.forEach((t, idx) => {
       const type = task.argTypes[idx]!;
