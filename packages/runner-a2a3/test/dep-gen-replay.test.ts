@@ -209,6 +209,20 @@ describe('replayDeps', () => {
     expect(r.value.deps.tasks.every((t) => t.scope === 'manual')).toBe(true);
   });
 
+  it('a buffer written over and over: every read sees the latest write and the writes still live, however long the capture', () => {
+    // Task 0 writes all of A; every later task accumulates into its first half. Each accumulation
+    // covers the one before (which it retires) but not task 0's write, which stays live throughout.
+    const A = 0x10000n;
+    const half = (): CapturedTensor => tensor(A, { shapes: [128], bufferSize: 1024n });
+    const records: CapturedRecord[] = [task(0n, [[DepGenArgType.outputExisting, tensor(A, { shapes: [256], bufferSize: 1024n })]])];
+    for (let i = 1; i < 3000; i++) records.push(task(BigInt(i), [[DepGenArgType.inout, half()]]));
+    const { deps, problems } = replayDeps(records);
+    expect(problems).toEqual([]);
+    const expected = ['0->1'];
+    for (let i = 2; i < 3000; i++) expected.push(`${i - 1}->${i}`, `0->${i}`);
+    expect(dependencyEdgesOf(deps).map((e) => `${e.pred}->${e.succ}`)).toEqual(expected);
+  });
+
   it('names unknown dtypes and arg types UNKNOWN and reports no element count for them', () => {
     const { deps } = replayDeps([task(0n, [[DepGenArgType.noDep, tensor(64n, { dtype: 0xff, shapes: [], strides: [], ndims: 0, bufferSize: 0n })]])]);
     expect(deps.tasks[0]!.args[0]).toEqual({ idx: 0, type: 'UNKNOWN', tensor_id: depsTensorId(64n, 0).toString(), dtype: 'UNKNOWN', shape: [], start_offset: '0', strides: [] });

@@ -192,9 +192,13 @@ export function* replayDepsSteps(records: readonly CapturedRecord[]): Generator<
       }
       if ((type !== DepGenArgType.input && type !== DepGenArgType.inout) || t.manualDep) return;
       const entries = tensormap.get(t.bufferAddr) ?? [];
+      let retired = 0;
       for (let e = entries.length - 1; e >= 0; e--) {
         const entry = entries[e]!;
-        if (!entry.live) continue;
+        if (!entry.live) {
+          retired++;
+          continue;
+        }
         const overlap = regionOverlap(t, entry.tensor);
         if (overlap === 'none') continue;
         emit(entry.producer, () => ({
@@ -210,6 +214,15 @@ export function* replayDepsSteps(records: readonly CapturedRecord[]): Generator<
         }));
         // A write that covers an earlier write supersedes it for every later reader.
         if (type === DepGenArgType.inout && overlap === 'covered') entry.live = false;
+      }
+      // Retired entries are never read again. A buffer written over and over (a loop's
+      // accumulator) would otherwise make every later read scan all its past writes: once they are
+      // half the list, drop them (each entry is dropped once, so the scans stay linear overall).
+      if (2 * retired >= entries.length && retired > 0) {
+        tensormap.set(
+          t.bufferAddr,
+          entries.filter((entry) => entry.live),
+        );
       }
     });
 
