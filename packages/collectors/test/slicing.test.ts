@@ -349,4 +349,33 @@ describe('swimlane trace export in slices', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('arrows and PMU samples of tasks the swimlane did not record are skipped in slices too', async () => {
+    const dir = tmpDir('trace-pace-skipped');
+    const store = new L2TaskStore(dir, 2);
+    try {
+      store.addTask({ taskId: 0n, start: 1000n, end: 1025n, dispatch: 997n, finish: 1030n, funcId: 0, coreId: 0, coreType: 0, fanout: [] });
+      // A host graph and PMU samples of 64 × 40 tasks, only the first of which the swimlane recorded.
+      const n = 64 * 40;
+      const tasks = Array.from({ length: n }, (_, i) => ({ id: i, kernel: 'k', deps: i === 0 ? [] : [i - 1] }));
+      const samples = Array.from({ length: n }, (_, i) => ({ taskId: BigInt(i + 1), coreId: 1, totalCycles: 10n, counters: [1] }));
+      const slicer = new CountingSlicer();
+      let bytes = 0;
+      const sink = {
+        writeBytes(chunk: Uint8Array, release?: () => void): undefined {
+          bytes += chunk.length;
+          release?.();
+          return undefined;
+        },
+      };
+      const inputs = { tasks, pmu: { counterNames: ['a'], simulated: true, samples: () => samples } };
+      await writeSwimlaneTrace(sink, store, { arch: 'a2a3', deviceId: 0, numCores: 6, timestampHz: 50_000_000, incomplete: false, inputs }, slicer);
+      expect(bytes).toBeGreaterThan(0);
+      // At least one pause per 64 arrows and per 64 samples, though none of them is drawn.
+      expect(slicer.pauses).toBeGreaterThanOrEqual((2 * n - 1) / 64);
+    } finally {
+      store.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

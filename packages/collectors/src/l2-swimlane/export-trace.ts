@@ -208,13 +208,13 @@ export async function writeSwimlaneTrace(out: ByteSink, store: L2TaskStore, m: T
         const v = chunk.view;
         for (let r = 0; r < chunk.rows; r++) {
           const at = r * AicpuPhaseRecord.size;
+          if (paceDue()) await w.pace(slicer);
           const idHigh = v.getUint32(at + P_TASK + 4, true);
           if (idHigh >= MAX_SAFE_HIGH) continue;
           submits.set(idHigh * 4294967296 + v.getUint32(at + P_TASK, true), {
             start: relativeMicrosAt(v, at + P_START, baseLow, baseHigh, hz),
             end: relativeMicrosAt(v, at + P_END, baseLow, baseHigh, hz),
           });
-          if (paceDue()) await w.pace(slicer);
         }
       }
     }
@@ -352,6 +352,8 @@ export async function writeSwimlaneTrace(out: ByteSink, store: L2TaskStore, m: T
     const zero = Buffer.from(`{${keys.map((k) => `${JSON.stringify(k)}: 0`).join(', ')}}`, 'utf8');
     const trackName = new Map<number, Uint8Array>();
     for (const s of pmu.samples()) {
+      // Paced first: samples of tasks the swimlane did not record are skipped, and may be many.
+      if (paceDue()) await w.pace(slicer);
       const span = spans.get(taskCoreKey(s.taskId, s.coreId));
       if (span === undefined) continue;
       let name = trackName.get(s.coreId);
@@ -390,7 +392,6 @@ export async function writeSwimlaneTrace(out: ByteSink, store: L2TaskStore, m: T
       w.raw(zero);
       w.reserve(EVENT_BOUND);
       w.byte(125);
-      if (paceDue()) await w.pace(slicer);
     }
   }
 
@@ -398,6 +399,8 @@ export async function writeSwimlaneTrace(out: ByteSink, store: L2TaskStore, m: T
   let flowId = 0;
   const depGenRan = deviceEdges !== undefined;
   for (const a of arrows) {
+    // Paced first: arrows between tasks the swimlane did not record are skipped, and may be many.
+    if (paceDue()) await w.pace(slicer);
     const from = anchors.get(a.pred);
     const to = anchors.get(a.succ);
     if (from === undefined || to === undefined) continue;
@@ -435,7 +438,6 @@ export async function writeSwimlaneTrace(out: ByteSink, store: L2TaskStore, m: T
     w.lit(E_TS);
     w.fixed3(to.ts);
     w.byte(125);
-    if (paceDue()) await w.pace(slicer);
   }
   w.latin1('\n]}\n');
   await w.flush();
