@@ -25,6 +25,7 @@ import {
   UnitCost,
   writeSwimlaneTrace,
   yieldToEventLoop,
+  type TraceInputs,
 } from '../src';
 import type { DrainEngine } from '../src/framework/drain-engine';
 import type { FakeDeviceMemory } from './helpers/fake-memory';
@@ -319,63 +320,57 @@ describe('swimlane trace export in slices', () => {
     }
   }
 
-  test.each([
-    ['no host graph, no PMU', false],
-    ['a host graph', true],
-  ])('the first pass over the tasks pauses too (%s)', async (_what, withGraph) => {
+  /**
+   * Exports the trace of `recorded` swimlane tasks (task i on core i % 6) with `inputs`, through a
+   * slicer that pauses at every check: its pauses in all, those made before the first byte was
+   * written, and the bytes written.
+   */
+  async function pausesOfTrace(recorded: number, inputs?: TraceInputs): Promise<{ pauses: number; beforeFirstByte: number | undefined; bytes: number }> {
     const dir = tmpDir('trace-pace');
     const store = new L2TaskStore(dir, 2);
     try {
-      const tasks = 64 * 20;
-      for (let i = 0; i < tasks; i++) {
+      for (let i = 0; i < recorded; i++) {
         const start = 1000n + 40n * BigInt(i);
         store.addTask({ taskId: BigInt(i), start, end: start + 25n, dispatch: start - 3n, finish: start + 30n, funcId: i % 3, coreId: i % 6, coreType: i % 6 < 2 ? 0 : 1, fanout: [] });
       }
       const slicer = new CountingSlicer();
-      // The first pass reads every task before anything is written: count its pauses up to the first byte.
-      let pausesBeforeFirstByte: number | undefined;
-      const sink = {
-        writeBytes(_chunk: Uint8Array, release?: () => void): undefined {
-          pausesBeforeFirstByte ??= slicer.pauses;
-          release?.();
-          return undefined;
-        },
-      };
-      const inputs = withGraph ? { tasks: [{ id: 0, kernel: 'k', deps: [] }, { id: 1, kernel: 'k', deps: [0] }] } : undefined;
-      await writeSwimlaneTrace(sink, store, { arch: 'a2a3', deviceId: 0, numCores: 6, timestampHz: 50_000_000, incomplete: false, inputs }, slicer);
-      expect(pausesBeforeFirstByte).toBeGreaterThanOrEqual(tasks / 64);
-    } finally {
-      store.dispose();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  test('arrows and PMU samples of tasks the swimlane did not record are skipped in slices too', async () => {
-    const dir = tmpDir('trace-pace-skipped');
-    const store = new L2TaskStore(dir, 2);
-    try {
-      store.addTask({ taskId: 0n, start: 1000n, end: 1025n, dispatch: 997n, finish: 1030n, funcId: 0, coreId: 0, coreType: 0, fanout: [] });
-      // A host graph and PMU samples of 64 × 40 tasks, only the first of which the swimlane recorded.
-      const n = 64 * 40;
-      const tasks = Array.from({ length: n }, (_, i) => ({ id: i, kernel: 'k', deps: i === 0 ? [] : [i - 1] }));
-      const samples = Array.from({ length: n }, (_, i) => ({ taskId: BigInt(i + 1), coreId: 1, totalCycles: 10n, counters: [1] }));
-      const slicer = new CountingSlicer();
+      let beforeFirstByte: number | undefined;
       let bytes = 0;
       const sink = {
         writeBytes(chunk: Uint8Array, release?: () => void): undefined {
+          beforeFirstByte ??= slicer.pauses;
           bytes += chunk.length;
           release?.();
           return undefined;
         },
       };
-      const inputs = { tasks, pmu: { counterNames: ['a'], simulated: true, samples: () => samples } };
       await writeSwimlaneTrace(sink, store, { arch: 'a2a3', deviceId: 0, numCores: 6, timestampHz: 50_000_000, incomplete: false, inputs }, slicer);
-      expect(bytes).toBeGreaterThan(0);
-      // At least one pause per 64 arrows and per 64 samples, though none of them is drawn.
-      expect(slicer.pauses).toBeGreaterThanOrEqual((2 * n - 1) / 64);
+      return { pauses: slicer.pauses, beforeFirstByte, bytes };
     } finally {
       store.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  test.each([
+    ['no host graph, no PMU', false],
+    ['a host graph', true],
+  ])('the first pass over the tasks pauses too (%s)', async (_what, withGraph) => {
+    const tasks = 64 * 20;
+    const inputs = withGraph ? { tasks: [{ id: 0, kernel: 'k', deps: [] }, { id: 1, kernel: 'k', deps: [0] }] } : undefined;
+    // The first pass reads every task before anything is written: count its pauses up to the first byte.
+    const { beforeFirstByte } = await pausesOfTrace(tasks, inputs);
+    expect(beforeFirstByte).toBeGreaterThanOrEqual(tasks / 64);
+  });
+
+  test('arrows and PMU samples of tasks the swimlane did not record are skipped in slices too', async () => {
+    // A host graph and PMU samples of 64 × 40 tasks, only the first of which the swimlane recorded.
+    const n = 64 * 40;
+    const tasks = Array.from({ length: n }, (_, i) => ({ id: i, kernel: 'k', deps: i === 0 ? [] : [i - 1] }));
+    const samples = Array.from({ length: n }, (_, i) => ({ taskId: BigInt(i + 1), coreId: 1, totalCycles: 10n, counters: [1] }));
+    const { pauses, bytes } = await pausesOfTrace(1, { tasks, pmu: { counterNames: ['a'], simulated: true, samples: () => samples } });
+    expect(bytes).toBeGreaterThan(0);
+    // At least one pause per 64 arrows and per 64 samples, though none of them is drawn.
+    expect(pauses).toBeGreaterThanOrEqual((2 * n - 1) / 64);
   });
 });

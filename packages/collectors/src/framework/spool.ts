@@ -90,9 +90,7 @@ export class RecordSpool {
       let done = 0;
       while (done < bytes) {
         const n = fs.readSync(this.fd, buf, done, bytes - done, row * this.rowBytes + done);
-        if (n === 0) {
-          throw new CollectorError(CollectorErrorCode.SpoolFailed, 'spool', `${this.filePath} is shorter than the ${this.rowsWritten} rows written to it`);
-        }
+        if (n === 0) throw this.cutShort();
         done += n;
       }
       yield { rows, view };
@@ -110,20 +108,22 @@ export class RecordSpool {
    */
   async *chunksAhead(chunkRows = this.chunkRows): AsyncGenerator<SpoolChunk, void, undefined> {
     this.flush();
-    if (this.fd === undefined) return;
+    const fd = this.fd;
+    if (fd === undefined) return;
     const total = this.rowsWritten;
     const bytes = chunkRows * this.rowBytes;
     // The chunk being yielded and the one being read ahead, swapped every chunk.
     let current = { bytes: new Uint8Array(Math.min(chunkRows, total) * this.rowBytes), view: undefined as DataView | undefined };
     let spare = { bytes: new Uint8Array(total > chunkRows ? bytes : 0), view: undefined as DataView | undefined };
-    let ahead = total > 0 ? this.readRows(0, Math.min(chunkRows, total), current.bytes) : undefined;
+    let ahead = total > 0 ? this.readRows(fd, 0, Math.min(chunkRows, total), current.bytes) : undefined;
     try {
       for (let row = 0; row < total; row += chunkRows) {
         const failure = await ahead;
         if (failure !== undefined) throw failure;
+        // Disposed meanwhile: the descriptor stays open only for reads already running.
         if (this.fd === undefined) throw this.failure('was disposed before all its rows were read');
         const next = row + chunkRows;
-        ahead = next < total ? this.readRows(next, Math.min(chunkRows, total - next), spare.bytes) : undefined;
+        ahead = next < total ? this.readRows(fd, next, Math.min(chunkRows, total - next), spare.bytes) : undefined;
         current.view ??= new DataView(current.bytes.buffer);
         yield { rows: Math.min(chunkRows, total - row), view: current.view };
         [current, spare] = [spare, current];
@@ -135,13 +135,11 @@ export class RecordSpool {
   }
 
   /**
-   * Reads `rows` rows from row `first` into the start of `into` on the thread pool. Settles with
-   * the failure instead of rejecting: a read ahead that nobody awaits any more must not become an
-   * unhandled rejection.
+   * Reads `rows` rows from row `first` of the open file `fd` into the start of `into` on the thread
+   * pool. Settles with the failure instead of rejecting: a read ahead that nobody awaits any more
+   * must not become an unhandled rejection.
    */
-  private readRows(first: number, rows: number, into: Uint8Array): Promise<CollectorError | undefined> {
-    const fd = this.fd;
-    if (fd === undefined) return Promise.resolve(this.failure('was disposed before all its rows were read'));
+  private readRows(fd: number, first: number, rows: number, into: Uint8Array): Promise<CollectorError | undefined> {
     const bytes = rows * this.rowBytes;
     const position = first * this.rowBytes;
     this.readsInFlight++;
@@ -151,7 +149,7 @@ export class RecordSpool {
           if (error === null && n > 0 && done + n < bytes) return step(done + n);
           this.readSettled();
           if (error !== null) resolve(this.failure(`could not be read back: ${error.message}`, error));
-          else if (n === 0) resolve(this.failure(`is shorter than the ${this.rowsWritten} rows written to it`));
+          else if (n === 0) resolve(this.cutShort());
           else resolve(undefined);
         });
       };
@@ -163,6 +161,11 @@ export class RecordSpool {
     if (--this.readsInFlight > 0 || this.fdAwaitingReads === undefined) return;
     fs.closeSync(this.fdAwaitingReads);
     this.fdAwaitingReads = undefined;
+  }
+
+  /** The file ended before the rows written to it (something else truncated it). */
+  private cutShort(): CollectorError {
+    return this.failure(`is shorter than the ${this.rowsWritten} rows written to it`);
   }
 
   private failure(what: string, cause?: Error): CollectorError {

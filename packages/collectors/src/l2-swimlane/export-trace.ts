@@ -156,8 +156,8 @@ export async function writeSwimlaneTrace(out: ByteSink, store: L2TaskStore, m: T
   const pmu = inputs.pmu;
   let paced = 0;
   const w = new ByteOut(out);
-  // Whether to look at the slice after this record: awaiting on every record would cost a turn of
-  // the microtask queue each, a third of a trace export's time.
+  // Whether this record is one at which to look at the slice (every 64th): awaiting at every record
+  // would cost a turn of the microtask queue each, about a fifth of a trace export's time.
   const paceDue = (): boolean => ++paced % PACE_EVERY === 0;
 
   // Pass 1 over the tasks: which cores ran something, where each task is drawn (for arrows and

@@ -77,12 +77,9 @@ const STITCH_RECORDS_PER_STEP = 1024;
 function* stitchSteps(records: readonly CapturedRecord[], problems: string[]): Generator<void, Submit[], undefined> {
   const submits: Submit[] = [];
   let last: Submit | undefined;
-  let sinceYield = 0;
+  let looked = 0; // records, then tasks
   for (const r of records) {
-    if (++sinceYield === STITCH_RECORDS_PER_STEP) {
-      sinceYield = 0;
-      yield;
-    }
+    if (++looked % STITCH_RECORDS_PER_STEP === 0) yield;
     if (r.kind === 'task') {
       if (last?.open === true) problems.push(`task ${last.task.taskId}: overflow chain ended without its last record`);
       last = { task: r, deps: [...r.explicitDeps], open: (r.flags & DepGenFlag.hasOverflow) !== 0 };
@@ -98,10 +95,7 @@ function* stitchSteps(records: readonly CapturedRecord[], problems: string[]): G
   }
   if (last?.open === true) problems.push(`task ${last.task.taskId}: overflow chain ended without its last record`);
   for (const s of submits) {
-    if (++sinceYield === STITCH_RECORDS_PER_STEP) {
-      sinceYield = 0;
-      yield;
-    }
+    if (++looked % STITCH_RECORDS_PER_STEP === 0) yield;
     if (s.deps.length !== s.task.explicitDepCount) {
       problems.push(`task ${s.task.taskId}: ${s.task.explicitDepCount} explicit dependencies declared, ${s.deps.length} captured`);
     }
