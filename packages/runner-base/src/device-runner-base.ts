@@ -20,7 +20,7 @@ import type {
 } from '@npurun/hal-native';
 import { HalErrorCode, openDevice } from '@npurun/hal-native';
 import { randomUUID } from 'node:crypto';
-import { markOutputsRecorded, runSliced, type CollectorDeviceMemory, type DiagnosticName, type ExportOptions } from '@npurun/collectors';
+import { markOutputsRecorded, runSliced, TimeSlicer, type CollectorDeviceMemory, type DiagnosticName, type ExportOptions } from '@npurun/collectors';
 import { AicoreExecutor } from './aicore-executor';
 import { resolveAicpuThreads, resolveBlockDim } from './block-dim';
 import { CallableRegistry, type Callable, type CallableId, type CallableRunPlan, type CallableStats } from './callable-registry';
@@ -223,6 +223,13 @@ function now(): number {
   return performance.now();
 }
 
+/** Runs the rest of a generator of pause points in slices, from a pause point it stopped at. */
+async function resumeSliced<T>(steps: Generator<unknown, T, undefined>): Promise<T> {
+  const slicer = new TimeSlicer();
+  await slicer.pauseIfDue();
+  return runSliced(steps, slicer);
+}
+
 function isSyncTimeout(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === HalErrorCode.SyncTimeout;
 }
@@ -244,6 +251,8 @@ interface CheckedRun {
   compiled: boolean;
   image: RuntimeImage;
   diagnostics: Required<DiagnosticsOptions> | DiagnosticsOptions;
+  /** Whether any diagnostic is enabled (the run's collector steps have work). */
+  diagnosed: boolean;
   outputDir: string | undefined;
   timeoutMs: number;
   outputs: RunContext['settings']['outputs'];
@@ -684,11 +693,11 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     if (this.finalizeRequested) throw new RunnerFinalizedError(op);
     if (this.inFlight !== null) throw new RunnerBusyError(op);
     // Checking the request encodes its graph, tens of milliseconds for a large one: in slices, with
-    // the runner busy meanwhile.
-    const execution = runSliced(this.checkRunSteps(op, request)).then((checked) => {
-      if (checked.signal?.aborted === true) throw new RunAbortedError(op, checked.signal.reason);
-      return this.prepareAndExecute(checked);
-    });
+    // the runner busy meanwhile. A compiled graph has nothing left to encode, so its check ends
+    // before any pause point and the run goes on in this turn.
+    const steps = this.checkRunSteps(op, request);
+    const first = steps.next();
+    const execution = first.done === true ? this.prepareAndExecute(first.value) : resumeSliced(steps).then((checked) => this.prepareAndExecute(checked));
     this.inFlight = execution;
     try {
       return await execution;
@@ -712,7 +721,8 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       throw new InvalidArgumentError(op, 'outputDir', r.outputDir, 'a non-empty path');
     }
     const outputDir = r.outputDir ?? this.outputDir;
-    if (enabledDiagnostics(diagnostics).length > 0 && outputDir === undefined) {
+    const diagnosed = enabledDiagnostics(diagnostics).length > 0;
+    if (diagnosed && outputDir === undefined) {
       throw new InvalidArgumentError(op, 'outputDir', undefined, 'a directory when any diagnostic is enabled');
     }
     const timeoutMs = toIntInRange(op, 'timeoutMs', r.timeoutMs ?? this.runTimeoutMs, 1, MAX_RUN_TIMEOUT_MS);
@@ -731,6 +741,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       compiled: compiled !== undefined,
       image,
       diagnostics,
+      diagnosed,
       outputDir,
       timeoutMs,
       outputs,
@@ -745,6 +756,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
    * are removed only once the run's settings are known to fit the device.
    */
   private async prepareAndExecute(c: CheckedRun): Promise<RunResult> {
+    if (c.signal?.aborted === true) throw new RunAbortedError(c.op, c.signal.reason);
     const abort = new RunAbort(c.op, c.signal);
     try {
       if (c.outputDir !== undefined) await checkOutputDirWritable(c.op, c.outputDir);
@@ -760,7 +772,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       }
       // No abort check here: once the previous run's files are gone, an abort must leave a
       // run.json that says so, which executeRun writes before its own first check.
-      const kernelNames = new Map(c.graph.kernels.map((k, i) => [i, k.name] as const));
+      const kernelNames = this.kernelNamesOf(c);
       const settings: RunContext['settings'] = {
         blockDim,
         aicpuThreads,
@@ -776,7 +788,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
         tag: c.request.tag === undefined ? undefined : toRunTag(c.request.tag),
         taskTable: c.outputDir === undefined ? undefined : buildTaskTable(c.graph),
       };
-      return await this.executeRun(state, settings, abort);
+      return await this.executeRun(state, settings, c.diagnosed, abort);
     } finally {
       abort.dispose();
     }
@@ -794,10 +806,22 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     if (c.compiled) this.addressesPassed.set(c.graph, generation);
   }
 
+  /** The graph's kernel names by index; built once for a compiled graph, whose copy cannot change. */
+  private kernelNamesOf(c: CheckedRun): ReadonlyMap<number, string> {
+    let names = c.compiled ? this.compiledKernelNames.get(c.graph) : undefined;
+    if (names === undefined) {
+      names = new Map(c.graph.kernels.map((k, i) => [i, k.name] as const));
+      if (c.compiled) this.compiledKernelNames.set(c.graph, names);
+    }
+    return names;
+  }
+
+  private readonly compiledKernelNames = new WeakMap<TaskGraph, ReadonlyMap<number, string>>();
+
   /** Compiled graphs' copies whose addresses passed {@link checkAddresses}, with the allocations' generation then. */
   private readonly addressesPassed = new WeakMap<TaskGraph, number>();
 
-  private async executeRun(state: DeviceState, settings: RunContext['settings'], abort: RunAbort): Promise<RunResult> {
+  private async executeRun(state: DeviceState, settings: RunContext['settings'], diagnosed: boolean, abort: RunAbort): Promise<RunResult> {
     const t0 = now();
     const timings: Partial<HostTimings> = {};
     this.ensureDeviceWall(state);
@@ -812,24 +836,30 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
       // record of it (and of the files it finished) for the next run into the directory.
       if (settings.outputDir !== undefined) await record('running');
       abort.throwIfAborted();
+      // Steps 3, 5, 6, 8 and 9 are the diagnostics' own: a run with none enabled skips them, and
+      // its only wait is the device's.
       let t = now();
-      await this.initDiagnostics(ctx); // step 3 (arch)
+      if (diagnosed) await this.initDiagnostics(ctx); // step 3 (arch)
       timings.initDiagnosticsMs = now() - t;
       this.initRuntimeArgsWithMetadata(ctx); // step 4
-      this.startSharedCollectorsForRun(ctx); // step 5
-      await this.startArchCollectors(ctx); // step 6 (arch; default: non-shared collectors)
-      abort.throwIfAborted();
+      if (diagnosed) {
+        this.startSharedCollectorsForRun(ctx); // step 5
+        await this.startArchCollectors(ctx); // step 6 (arch; default: non-shared collectors)
+        abort.throwIfAborted();
+      }
       t = now();
       const wall = await this.launchAndWait(state, ctx, abort); // step 7 (and step 10: the device wall)
       timings.launchAndWaitMs = now() - t;
       this.logger.debug('run: the device work finished');
       t = now();
-      await this.teardownSharedCollectorsAfterRun(ctx); // step 8
-      await this.teardownArchCollectors(ctx); // step 9 (arch; default: non-shared collectors)
+      if (diagnosed) {
+        await this.teardownSharedCollectorsAfterRun(ctx); // step 8
+        await this.teardownArchCollectors(ctx); // step 9 (arch; default: non-shared collectors)
+      }
       timings.collectorsTeardownMs = now() - t;
       abort.throwIfAborted();
       deviceWallNs = wall;
-      await readOutputsSliced(state.allocator, settings.outputs);
+      if (settings.outputs.length > 0) await readOutputsSliced(state.allocator, settings.outputs);
     } catch (e) {
       failure = abort.aborted && !(e instanceof RunAbortedError) ? abort.error(this.faultReason !== null ? `the runner is now faulted: ${this.faultReason}` : undefined, e) : e;
       await this.abortRunCollectors(ctx, abort.aborted);
@@ -960,12 +990,15 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     return bytes;
   }
 
-  /** Shared step 5: starts the run's shared collectors (they drain while the device runs). */
+  /**
+   * Shared step 5: starts the run's shared collectors (they drain while the device runs). Like every
+   * collector step (3, 5, 6, 8, 9), only for a run with a diagnostic enabled.
+   */
   protected startSharedCollectorsForRun(ctx: RunContext): void {
     for (const entry of ctx.collectors) if (entry.shared) this.startCollector(entry);
   }
 
-  /** Shared step 8: stops, reconciles and exports every shared collector of the run. */
+  /** Shared step 8: stops, reconciles and exports every shared collector of the run (only for a run with a diagnostic enabled). */
   protected async teardownSharedCollectorsAfterRun(ctx: RunContext): Promise<void> {
     for (const entry of ctx.collectors) if (entry.shared) await this.teardownCollector(ctx, entry);
   }
@@ -1039,13 +1072,12 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     this.logger.debug('run: launched');
     const progress = this.reportProgress(ctx);
     try {
-      const outcome = await Promise.race([
-        submission.then(
-          (wall) => ({ wall }),
-          (error: unknown) => ({ error }),
-        ),
-        abort.whenAborted.then(() => null),
-      ]);
+      const settled = submission.then(
+        (wall) => ({ wall }),
+        (error: unknown) => ({ error }),
+      );
+      // Only a run given a signal can be aborted while the device works.
+      const outcome = abort.abortable ? await Promise.race([settled, abort.whenAborted.then(() => null)]) : await settled;
       if (outcome === null) {
         // Aborted while the device works: stop it, and let the submission see the stopped streams end.
         progress.stop(); // no more reports for a run the caller abandoned
@@ -1269,7 +1301,7 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
     if (this.isFaulted) return [];
     const errors: unknown[] = [];
     try {
-      await this.releaseRunCollectors(ctx);
+      if (ctx.collectors.length > 0) await this.releaseRunCollectors(ctx);
     } catch (e) {
       errors.push(e);
     }
@@ -1280,18 +1312,19 @@ export abstract class DeviceRunnerBase implements AsyncDisposable {
   // ---------------------------------------------------------------- arch hooks
 
   /**
-   * Step 3 (arch): initialize each enabled diagnostic — create its collector, `init()` it, write
-   * the returned addresses into the arch's KernelArgs fields, set its `enableProfilingFlag` bit —
-   * and register it with `ctx.addCollector` (from then on the run's guard tears it down).
+   * Step 3 (arch; only for a run with a diagnostic enabled): initialize each enabled diagnostic —
+   * create its collector, `init()` it, write the returned addresses into the arch's KernelArgs
+   * fields, set its `enableProfilingFlag` bit — and register it with `ctx.addCollector` (from then
+   * on the run's guard tears it down).
    */
   protected abstract initDiagnostics(ctx: RunContext): void | Promise<void>;
 
-  /** Step 6 (arch): default starts the non-shared collectors (a2a3's dep_gen). */
+  /** Step 6 (arch; only for a run with a diagnostic enabled): default starts the non-shared collectors (a2a3's dep_gen). */
   protected startArchCollectors(ctx: RunContext): void | Promise<void> {
     for (const entry of ctx.collectors) if (!entry.shared) this.startCollector(entry);
   }
 
-  /** Step 9 (arch): default tears down the non-shared collectors (dep_gen writes `deps.json` in its export). */
+  /** Step 9 (arch; only for a run with a diagnostic enabled): default tears down the non-shared collectors (dep_gen writes `deps.json` in its export). */
   protected async teardownArchCollectors(ctx: RunContext): Promise<void> {
     for (const entry of ctx.collectors) if (!entry.shared) await this.teardownCollector(ctx, entry);
   }

@@ -51,6 +51,11 @@ export class RunAbort {
   }
 
   /** True once the caller aborted. */
+  /** Whether the run was given a signal, i.e. whether it can be aborted at all. */
+  get abortable(): boolean {
+    return this.external !== undefined;
+  }
+
   get aborted(): boolean {
     return this.abortedFlag;
   }

@@ -9,6 +9,7 @@ import {
   RunnerBusyError,
   RunnerErrorCode,
   RunnerFaultedError,
+  compileGraph,
   decodeRuntimeImage,
   encodeRuntimeImage,
   type TaskGraph,
@@ -185,6 +186,28 @@ describe('run: the shared steps', () => {
     expect(TestKernelArgs.readField(withDiagnostics, 'enableProfilingFlag')).not.toBe(0);
     expect(TestKernelArgs.readField(without, 'enableProfilingFlag')).toBe(0);
     expect(TestKernelArgs.readField(without, 'l2PerfDataBase')).toBe(0n);
+  });
+
+  test('a run with no diagnostic enabled skips the diagnostic steps; the next run with one takes them again', async () => {
+    const fake = wallWritingHal(5000n);
+    const runner = makeRunner(fake, { outputDir: outDir });
+    await runner.run({ graph });
+    expect(runner.journal).toEqual(['beforeKernelArgsUpload']);
+    runner.journal.length = 0;
+    await runner.run({ graph, diagnostics: { scopeStats: true } });
+    expect(runner.journal).toEqual(['initDiagnostics', 'scopeStats.init', 'scopeStats.start', 'beforeKernelArgsUpload', 'scopeStats.stop', 'scopeStats.reconcile', 'scopeStats.exportFiles', 'scopeStats.finalize']);
+    await runner.finalize();
+  });
+
+  test("a compiled graph's run reaches the device within the call, before the caller's next await", async () => {
+    const fake = wallWritingHal(5000n);
+    const runner = makeRunner(fake);
+    const compiled = await compileGraph(graph);
+    const pending = runner.run({ graph: compiled });
+    expect(fake.aicpuLaunches.map((l) => l.kernelName)).toEqual(['npurun_aicpu_init', 'npurun_aicpu_run']);
+    expect(fake.aicoreLaunches).toHaveLength(1);
+    expect((await pending).deviceWallNs).toBe(5000n);
+    await runner.finalize();
   });
 
   test('a platform of the other arch is rejected', () => {
