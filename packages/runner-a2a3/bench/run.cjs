@@ -108,12 +108,49 @@ async function runnerRound(runner, request, runs) {
     const result = await runner.run(request);
     const wallNs = process.hrtime.bigint() - t0;
     const cpu = process.cpuUsage(cpu0);
-    samples.push({
-      overheadUs: Number(wallNs - result.deviceWallNs) / 1e3,
-      wallUs: Number(wallNs) / 1e3,
-      deviceUs: Number(result.deviceWallNs) / 1e3,
-      cpuUs: cpu.user + cpu.system,
-    });
+    samples.push(sample(wallNs, result.deviceWallNs, cpu));
+  }
+  return samples;
+}
+
+/** One run's sample in µs: its wall time, the device wall it read and the caller's CPU. */
+function sample(wallNs, deviceWallNs, cpu) {
+  return { overheadUs: Number(wallNs - deviceWallNs) / 1e3, wallUs: Number(wallNs) / 1e3, deviceUs: Number(deviceWallNs) / 1e3, cpuUs: cpu.user + cpu.system };
+}
+
+/**
+ * The device-layer call of one `run()` of `request`, captured: the runner's `submitRun`
+ * argument with its bytes copied (the runner reuses its buffers). The bench reaches into the
+ * runner's device for this; nothing else does.
+ */
+async function captureSubmission(runner, request) {
+  const device = runner.state.device;
+  const submitRun = device.submitRun;
+  let captured;
+  device.submitRun = (s) => {
+    captured = { ...s, kernelArgs: s.kernelArgs.slice(), uploads: s.uploads.map((u) => ({ addr: u.addr, bytes: u.bytes.slice() })) };
+    return submitRun.call(device, s);
+  };
+  try {
+    await runner.run(request);
+  } finally {
+    delete device.submitRun; // the prototype's method again
+  }
+  return { device, submission: captured };
+}
+
+/**
+ * `runs` timed replays of a captured submission straight through hal-native, with no runner code
+ * around it: the floor for any runner that drives the device from JavaScript.
+ */
+async function replayRound({ device, submission }, runs) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const deviceWallNs = await device.submitRun(submission);
+    const wallNs = process.hrtime.bigint() - t0;
+    samples.push(sample(wallNs, deviceWallNs, process.cpuUsage(cpu0)));
   }
   return samples;
 }
@@ -156,17 +193,23 @@ async function main() {
 
     const ts = [];
     const compiled = [];
+    const replayed = [];
     const native = [];
     const cold = await runnerRound(runner, request, RUNS_PER_ROUND); // a fresh runner's first runs
     await runnerRound(runner, request, RUNNER_WARMUP);
     await runnerRound(runner, compiledRequest, RUNNER_WARMUP);
+    const capture = await captureSubmission(runner, compiledRequest);
+    await replayRound(capture, RUNNER_WARMUP);
     for (let r = 0; r < ROUNDS; r++) {
       native.push(...(await driverRound(binary, dir, RUNS_PER_ROUND, WARMUP)));
-      // The runs right after the driver's round find the device idle and its caches cold: the two
-      // runner sides take turns at going first.
-      const sides = [[ts, request], [compiled, compiledRequest]];
-      if (r % 2 === 1) sides.reverse();
-      for (const [samples, req] of sides) samples.push(...(await runnerRound(runner, req, RUNS_PER_ROUND)));
+      // The runs right after the driver's round find the device idle and its caches cold: the
+      // sides in this process take turns at going first.
+      const sides = [
+        () => runnerRound(runner, request, RUNS_PER_ROUND).then((xs) => ts.push(...xs)),
+        () => runnerRound(runner, compiledRequest, RUNS_PER_ROUND).then((xs) => compiled.push(...xs)),
+        () => replayRound(capture, RUNS_PER_ROUND).then((xs) => replayed.push(...xs)),
+      ];
+      for (let i = 0; i < sides.length; i++) await sides[(r + i) % sides.length]();
     }
     const y = new Float32Array(DUMMY_TASK_ELEMS);
     runner.copyFromDevice(y, tensors.y);
@@ -179,6 +222,7 @@ async function main() {
     console.log(`dummy_task (${SHAPE}), blockDim ${blockDim}, ${aicpuThreads} AI CPU threads, ${ROUNDS} x ${RUNS_PER_ROUND} runs per side:`);
     describe('runner', ts);
     describe('compiled', compiled);
+    describe('replayed', replayed);
     describe('native', native);
     describe('cold', cold);
     const DRIVER = 'native C++ driver, same HAL calls in the same order (hal-native core+sim sources, g++ -O2)';
@@ -192,6 +236,15 @@ async function main() {
       // The CPU the caller's process spends per run (all its threads; the device process is not
       // counted): less exposed than the overhead to this VM's scheduling delays.
       measure('A2A3Runner.run() host process CPU per run (mean), compiled graph, dummy_task single_dummy, a2a3sim', mean(compiled.map((s) => s.cpuUs)), 'µs/run', DRIVER, mean(native.map((s) => s.cpuUs))),
+      // The floor for a JavaScript runner: the compiled run's own submitRun call, replayed alone.
+      againstDriver(`hal-native submitRun replayed alone (the compiled run's exact submission, no runner code), dummy_task single_dummy, a2a3sim: host overhead`, replayed, 'overheadUs'),
+      measure(
+        'A2A3Runner.run() host overhead with the graph compiled once, against its own submitRun replayed alone (what the runner adds), dummy_task single_dummy, a2a3sim',
+        median(compiled.map((s) => s.overheadUs)),
+        'µs/run',
+        'hal-native submitRun replayed alone, same process, rounds alternating',
+        median(replayed.map((s) => s.overheadUs)),
+      ),
     ];
     writeResults(path.join(__dirname, 'results.json'), results);
     console.log(`bench took ${((Date.now() - started) / 1000).toFixed(1)} s`);
